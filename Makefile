@@ -1,0 +1,29 @@
+# Fresh machine: `make run` (set up .venv, pre-label seeds/) or `make test` (set up .venv, run the checks and tests).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/annotate prelabel seeds/ --out tasks.json
+
+lint: $(STAMP)
+	$(BIN)/ruff check annotate tests bench seeds
+	$(BIN)/ruff format --check annotate tests bench seeds
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

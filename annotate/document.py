@@ -1,0 +1,78 @@
+"""The one internal model that flows through every stage: plain dataclasses, no SDK types.
+
+Offsets are character offsets into ``Article.text`` (Unicode code points, end exclusive): the
+same convention as Python ``str`` slicing, spaCy ``Span.start_char``/``end_char`` and Label
+Studio ``value.start``/``value.end``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Origin = Literal["prediction", "edited", "manual"]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One input article: normalised text, a stable id and string metadata.
+
+    ``source`` says where the article came from (``file:line``) so that later errors can
+    point back to the input.
+    """
+
+    id: str
+    text: str
+    meta: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass
+class Span:
+    """A labelled character span of an article's text."""
+
+    id: str
+    start: int
+    end: int
+    label: str
+    text: str
+    score: float | None = None
+    origin: Origin | None = None
+    annotator: str | None = None
+    model_version: str | None = None
+
+
+@dataclass
+class Argument:
+    """A role filled by an entity span (``span_id``) of the same document."""
+
+    role: str
+    span_id: str
+    score: float | None = None
+
+
+@dataclass
+class Event:
+    """An event mention: a typed trigger span and the entity spans filling its roles."""
+
+    id: str
+    type: str
+    trigger: Span
+    arguments: list[Argument] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """What the pre-annotator produces and what one gold annotation becomes."""
+
+    article: Article
+    entities: list[Span] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    model_version: str | None = None
+
+    def entity(self, span_id: str) -> Span:
+        """Return the entity span with this id (``KeyError`` if there is none)."""
+        for span in self.entities:
+            if span.id == span_id:
+                return span
+        raise KeyError(span_id)

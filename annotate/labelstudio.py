@@ -1,0 +1,118 @@
+"""Translate the internal model to Label Studio task JSON (the one module that builds ``result`` lists).
+
+Region ids are derived from the document id, the layer and the offsets, so a re-run of the same
+model over the same article produces the same ids; an argument is a relation from the trigger
+region to the entity region, labelled with the role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property
+from typing import Any
+
+from label_studio_sdk.label_interface import LabelInterface
+
+from annotate.articles import text_hash
+from annotate.document import Document, Span
+from annotate.errors import AlignmentError
+from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, TEXT_NAME, label_config
+from annotate.schema import Schema
+
+#: Keys of ``task["data"]`` that annotate owns; article metadata never overrides them.
+RESERVED_DATA_KEYS = ("text", "doc_id", "text_hash", "schema_version")
+
+
+def region_id(doc_id: str, layer: str, start: int, end: int) -> str:
+    """Stable, unique id of a region: the same span of the same document always gets it."""
+    digest = hashlib.sha1(f"{doc_id}|{layer}|{start}|{end}".encode()).hexdigest()[:10]
+    return f"{layer[0]}{digest}"
+
+
+def task_data(document: Document, schema: Schema) -> dict[str, Any]:
+    """The ``data`` of a task: text, identity (doc id + text hash), schema version and metadata."""
+    article = document.article
+    data: dict[str, Any] = {
+        "text": article.text,
+        "doc_id": article.id,
+        "text_hash": text_hash(article.text),
+        "schema_version": schema.version,
+    }
+    for key, value in article.meta.items():
+        data[f"meta_{key}" if key in RESERVED_DATA_KEYS else key] = value
+    return data
+
+
+class TaskBuilder:
+    """Build Label Studio tasks with predictions from documents, validated against the config."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+
+    @cached_property
+    def interface(self) -> LabelInterface:
+        """The generated config, parsed by the SDK: the same validator the server uses."""
+        return LabelInterface(label_config(self.schema))
+
+    def prediction(self, document: Document) -> dict[str, Any]:
+        """The prediction of one document: its regions, relations, score and model version."""
+        doc_id, text = document.article.id, document.article.text
+        result: list[dict[str, Any]] = []
+        ids: dict[str, str] = {}
+        for layer, spans in (
+            (ENTITY_CONTROL, document.entities),
+            (EVENT_CONTROL, [event.trigger for event in document.events]),
+        ):
+            for span in spans:
+                ids[span.id] = region_id(doc_id, layer, span.start, span.end)
+                result.append(_region(ids[span.id], layer, span, text, doc_id))
+        for event in document.events:
+            for argument in event.arguments:
+                relation: dict[str, Any] = {
+                    "type": "relation",
+                    "from_id": ids[event.trigger.id],
+                    "to_id": ids[argument.span_id],
+                    "direction": "right",
+                    "labels": [argument.role],
+                }
+                result.append(relation)
+        scores = [r["score"] for r in result if "score" in r]
+        return {
+            "model_version": document.model_version or "",
+            "score": round(sum(scores) / len(scores), 4) if scores else 0.0,
+            "result": result,
+        }
+
+    def task(self, document: Document, *, validate: bool = True) -> dict[str, Any]:
+        """A Label Studio task for ``document`` with its prediction.
+
+        Raises:
+            AlignmentError: a region does not fit the text or the config rejects the prediction.
+        """
+        prediction = self.prediction(document)
+        if validate:
+            errors = self.interface.validate_prediction(prediction, return_errors=True)
+            if errors:
+                raise AlignmentError(
+                    f"article {document.article.id} ({document.article.source}): the prediction does not "
+                    f"fit the labeling config: {'; '.join(map(str, errors))}"
+                )
+        return {"data": task_data(document, self.schema), "predictions": [prediction]}
+
+
+def _region(region: str, layer: str, span: Span, text: str, doc_id: str) -> dict[str, Any]:
+    if not (0 <= span.start < span.end <= len(text)) or text[span.start : span.end] != span.text:
+        raise AlignmentError(
+            f"article {doc_id}: span {span.id} [{span.start}:{span.end}] {span.text!r} does not match "
+            f"the text there ({text[span.start : span.end]!r}); offsets must index the normalised text"
+        )
+    item: dict[str, Any] = {
+        "id": region,
+        "from_name": layer,
+        "to_name": TEXT_NAME,
+        "type": "labels",
+        "value": {"start": span.start, "end": span.end, "text": span.text, "labels": [span.label]},
+    }
+    if span.score is not None:
+        item["score"] = span.score
+    return item

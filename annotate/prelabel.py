@@ -1,0 +1,134 @@
+"""Pre-label articles: run the pipeline over a stream of articles and yield documents or tasks.
+
+A chain of generators (read, ``nlp.pipe``, convert), so a large input is streamed, never held
+whole; ``batch_size`` and ``n_process`` go straight to ``nlp.pipe``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.tokens import Span as SpacySpan
+
+from annotate.articles import ReadReport, read_articles
+from annotate.document import Argument, Article, Document, Event, Span
+from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
+from annotate.labelstudio import TaskBuilder, region_id
+from annotate.pipeline import CANDIDATES_KEY, ENTITIES_KEY, EVENTS_KEY, build_nlp, model_version
+from annotate.schema import Schema
+from annotate.taskfile import write_tasks
+
+DEFAULT_BATCH_SIZE = 64
+
+
+def doc_to_document(doc: Doc, article: Article, version: str) -> Document:
+    """Convert a processed spaCy ``Doc`` of ``article`` into the internal ``Document``."""
+    doc_id = article.id
+    group = doc.spans.get(ENTITIES_KEY)
+    scores = group.attrs.get("scores", []) if group is not None else []
+    entities = {
+        (span.start_char, span.end_char): _span(doc_id, ENTITY_CONTROL, span, score)
+        for span, score in zip(doc.ents, scores or [None] * len(doc.ents), strict=False)
+    }
+    candidates = {(s.start_char, s.end_char): s for s in doc.spans.get(CANDIDATES_KEY, [])}
+    events: list[Event] = []
+    triggers = doc.spans.get(EVENTS_KEY)
+    if triggers is not None:
+        for trigger, score, arguments in zip(
+            triggers, triggers.attrs["scores"], triggers.attrs["arguments"], strict=True
+        ):
+            event_args = []
+            for role, start, end, arg_score in arguments:
+                if (start, end) not in entities:  # an only-as-argument label, used here
+                    entities[(start, end)] = _span(doc_id, ENTITY_CONTROL, candidates[(start, end)], 0.5)
+                event_args.append(Argument(role, entities[(start, end)].id, arg_score))
+            trigger_span = _span(doc_id, EVENT_CONTROL, trigger, score)
+            events.append(Event(trigger_span.id, trigger.label_, trigger_span, event_args))
+    ordered = sorted(entities.values(), key=lambda s: (s.start, s.end))
+    for span in [*ordered, *(e.trigger for e in events)]:
+        span.origin, span.model_version = "prediction", version
+    return Document(article, ordered, events, model_version=version)
+
+
+def _span(doc_id: str, layer: str, span: SpacySpan, score: float | None) -> Span:
+    start, end = span.start_char, span.end_char
+    return Span(region_id(doc_id, layer, start, end), start, end, span.label_, span.text, score)
+
+
+def prelabel_documents(
+    articles: Iterable[Article],
+    schema: Schema,
+    *,
+    nlp: Language | None = None,
+    model: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    n_process: int = 1,
+) -> Iterator[Document]:
+    """Yield one predicted ``Document`` per article, lazily, in input order."""
+    nlp = nlp if nlp is not None else build_nlp(schema, model)
+    version = model_version(nlp, schema)
+    stream = ((article.text, article) for article in articles)
+    for doc, article in nlp.pipe(stream, as_tuples=True, batch_size=batch_size, n_process=n_process):
+        yield doc_to_document(doc, article, version)
+
+
+def prelabel(
+    articles: Iterable[Article],
+    schema: Schema,
+    *,
+    nlp: Language | None = None,
+    model: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    n_process: int = 1,
+    validate: bool = True,
+) -> Iterator[dict[str, Any]]:
+    """Yield one Label Studio task (data + prediction) per article, lazily, in input order.
+
+    Every prediction is checked against the generated labeling config unless ``validate`` is off.
+    """
+    builder = TaskBuilder(schema)
+    documents = prelabel_documents(
+        articles, schema, nlp=nlp, model=model, batch_size=batch_size, n_process=n_process
+    )
+    for document in documents:
+        yield builder.task(document, validate=validate)
+
+
+@dataclass
+class PrelabelReport:
+    """What ``prelabel_files`` did: tasks written and what the reader skipped or reported."""
+
+    out: Path
+    tasks: int
+    model_version: str
+    read: ReadReport = field(default_factory=ReadReport)
+
+
+def prelabel_files(
+    paths: Iterable[str | Path],
+    out: str | Path,
+    schema: Schema,
+    *,
+    model: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    n_process: int = 1,
+    skip_invalid: bool = False,
+    on_task: Callable[[], None] | None = None,
+) -> PrelabelReport:
+    """Read articles from ``paths``, pre-label them and write the tasks to ``out`` atomically.
+
+    Raises:
+        ArticleError: bad input (unless ``skip_invalid``); nothing is written then.
+        ModelError: the spaCy pipeline cannot be loaded.
+    """
+    nlp = build_nlp(schema, model)
+    report = ReadReport()
+    articles = read_articles(paths, skip_invalid=skip_invalid, report=report)
+    tasks = prelabel(articles, schema, nlp=nlp, batch_size=batch_size, n_process=n_process)
+    count = write_tasks(out, tasks, on_task=on_task)
+    return PrelabelReport(Path(out), count, model_version(nlp, schema), report)
