@@ -1,5 +1,58 @@
-"""annotate: pre-annotate news with entities and events, correct them in Label Studio, export datasets."""
+"""annotate: pre-annotate news with entities and events, correct them in Label Studio, export datasets.
+
+The public API, in the order of the loop::
+
+    from annotate import load_schema, read_articles, prelabel
+
+    schema = load_schema("schemas/news.yaml")
+    tasks = prelabel(read_articles(["seeds/"]), schema)   # lazily, one Label Studio task per article
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from annotate.articles import ReadReport, normalize_text, read_articles  # noqa: E402
+from annotate.document import Argument, Article, Document, Event, Span  # noqa: E402
+from annotate.errors import (  # noqa: E402
+    AlignmentError,
+    AnnotateError,
+    ArticleError,
+    EvaluationError,
+    ExportError,
+    ModelError,
+    SchemaError,
+    StudioError,
+)
+from annotate.labelconfig import label_config  # noqa: E402
+from annotate.pipeline import build_nlp, model_version  # noqa: E402
+from annotate.prelabel import prelabel, prelabel_documents, prelabel_files  # noqa: E402
+from annotate.schema import Schema, load_schema  # noqa: E402
+
+__all__ = [
+    "AlignmentError",
+    "AnnotateError",
+    "Argument",
+    "Article",
+    "ArticleError",
+    "Document",
+    "EvaluationError",
+    "Event",
+    "ExportError",
+    "ModelError",
+    "ReadReport",
+    "Schema",
+    "SchemaError",
+    "Span",
+    "StudioError",
+    "__version__",
+    "build_nlp",
+    "label_config",
+    "load_schema",
+    "model_version",
+    "normalize_text",
+    "prelabel",
+    "prelabel_documents",
+    "prelabel_files",
+    "read_articles",
+]

@@ -103,9 +103,11 @@ def _slots(head: Token) -> Iterator[tuple[str, Token, str]]:
             yield "modifier", child, "direct"
     if is_verbal and not has_subject:
         if head.dep_ in ("conj", "xcomp", "advcl") and head.head.pos_ in ("VERB", "AUX"):
+            # "Putin deserves to be sentenced": a passive trigger inherits a passive subject.
+            passive = any(child.dep_ == "auxpass" for child in head.children)
             for child in head.head.children:
                 if child.dep_ == "nsubj":
-                    yield "subject", child, "inherited"
+                    yield ("passive_subject" if passive else "subject"), child, "inherited"
         elif head.dep_ == "acl" and head.tag_ == "VBN":
             yield "passive_subject", head.head, "direct"
     if not is_verbal and head.dep_ in ("dobj", "nsubjpass") and head.head.pos_ == "VERB":

@@ -39,9 +39,8 @@ ALL_FIXES = ("trim", "agree", "names", "spread", "gazetteer")
 SCORES = {"ner": 0.8, "agree": 0.7, "names": 0.75, "spread": 0.65, "gazetteer": 0.7}
 
 # Model-side knowledge (OntoNotes labels of the spaCy NER), not schema labels.
-_PLACE_LABELS = ("GPE", "LOC", "FAC")
 _NAME_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
-_PLACE_PREPS = {"in", "at", "near", "from", "into", "across", "throughout", "outside", "inside", "around"}
+_PLACE_PREPS = {"in", "at", "on", "near", "into", "across", "throughout", "outside", "inside", "around"}
 _PLACE_NOUNS = {"city", "town", "village", "region", "province", "capital", "port", "country", "state"}
 _HONORIFICS = {"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "lord", "lady"}
 _POSSESSIVES = {"'s", "’s", "'", "’"}
@@ -85,7 +84,8 @@ class EntityFixer:
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = [_Mention(e.start, e.end, e.label_, "ner") for e in doc.ents]
-        gazetteer = self._gazetteer(doc) if "gazetteer" in self.fixes else []
+        named = {i for m in mentions for i in range(m.start, m.end)}
+        gazetteer = self._gazetteer(doc, named) if "gazetteer" in self.fixes else []
         if "trim" in self.fixes:
             title_tokens = {i for m in gazetteer for i in range(m.start, m.end)}
             mentions = [m for m in (_trim(doc, m, title_tokens) for m in mentions) if m is not None]
@@ -114,11 +114,11 @@ class EntityFixer:
     def _span(doc: Doc, mention: _Mention) -> Span:
         return Span(doc, mention.start, mention.end, label=mention.label, span_id=mention.source)
 
-    def _gazetteer(self, doc: Doc) -> list[_Mention]:
+    def _gazetteer(self, doc: Doc, named: set[int]) -> list[_Mention]:
         found = []
         for match_id, start, end in self.matcher(doc):
             label = doc.vocab.strings[match_id]
-            start = _widen_left(doc, start, end)
+            start = _widen_left(doc, start, end, named)
             found.append(Span(doc, start, end, label=label))
         return [_Mention(s.start, s.end, s.label_, "gazetteer") for s in filter_spans(found)]
 
@@ -133,15 +133,20 @@ def _token_patterns(pattern: str | list[dict[str, object]]) -> list[list[dict[st
     return [lower, lemma]
 
 
-def _widen_left(doc: Doc, start: int, end: int) -> int:
-    """Extend a gazetteer match over the compound and adjective modifiers of its head word."""
-    head = doc[end - 1]
+def _widen_left(doc: Doc, start: int, end: int, named: set[int]) -> int:
+    """Extend a gazetteer match over the noun compounds of its head ("Shahed drones").
+
+    Adjectives ("alleged drones") and names the NER found ("Russian missiles") stay outside.
+    """
     while start > 0:
         prev = doc[start - 1]
-        attached = prev.head.i in range(start, end) or prev.head.i == head.i
-        if prev.dep_ in ("compound", "amod", "nmod") and attached and not prev.is_punct:
+        if prev.i in named:
+            break
+        if prev.dep_ == "compound" and start <= prev.head.i < end and not prev.is_punct:
             start -= 1
-        elif prev.text == "-" and start > 1 and doc[start - 2].dep_ in ("compound", "amod", "nmod"):
+        elif prev.text == "-" and start > 1 and doc[start - 2].i not in named and doc[start - 2].dep_ in (
+            "compound", "amod", "nmod"
+        ):
             start -= 2
         else:
             break
@@ -183,7 +188,7 @@ def _agree(doc: Doc, mentions: list[_Mention]) -> None:
     for m in mentions:
         if m.label in _NAME_LABELS:
             votes[_surface(doc, m)][m.label] += 1
-            if _is_place_context(doc, m) and m.label not in _PLACE_LABELS:
+            if m.label == "PERSON" and _is_place_context(doc, m):
                 votes[_surface(doc, m)]["GPE"] += 2
     for m in mentions:
         ballot = votes.get(_surface(doc, m))

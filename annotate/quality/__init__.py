@@ -1,0 +1,1 @@
+"""Measure pre-annotation quality against external gold corpora (MEANTIME, WikiEvents)."""

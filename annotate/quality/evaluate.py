@@ -1,0 +1,120 @@
+"""Score the pre-annotator against a gold corpus, next to a keyword-matching baseline.
+
+``evaluate`` reads a gold corpus (MEANTIME or WikiEvents JSON lines), pre-labels its texts with
+the real pipeline and returns entity P/R/F1 per label and the four standard event measures.
+The baseline tags every token whose word or lemma is a schema trigger word with the first event
+type listing it, ignoring part of speech and context: what the pipeline must beat.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from annotate.document import Document, Event, Span
+from annotate.errors import EvaluationError
+from annotate.pipeline import ALL_FIXES, build_nlp, model_version
+from annotate.prelabel import doc_to_document
+from annotate.quality.corpora import GoldCorpus, load_meantime, load_wikievents
+from annotate.quality.metrics import PRF, score_entities, score_events, trigger_precision
+from annotate.schema import Schema
+
+FORMATS: dict[str, Callable[[str | Path], GoldCorpus]] = {
+    "meantime": load_meantime,
+    "wikievents": load_wikievents,
+}
+
+
+@dataclass
+class Evaluation:
+    """Figures of one evaluation run, for the terminal, JSON and the README."""
+
+    corpus: str
+    path: str
+    documents: int
+    model_version: str
+    fixes: list[str]
+    skipped: Counter[str] = field(default_factory=Counter)
+    entities: dict[str, PRF] = field(default_factory=dict)
+    events: dict[str, PRF] = field(default_factory=dict)
+    baseline_events: dict[str, PRF] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict with precision, recall, F1 and counts for every figure."""
+
+        def table(scores: dict[str, PRF]) -> dict[str, dict[str, float]]:
+            return {
+                name: {"precision": round(s.precision, 4), "recall": round(s.recall, 4),
+                       "f1": round(s.f1, 4), "tp": s.tp, "fp": s.fp, "fn": s.fn}
+                for name, s in scores.items()
+            }  # fmt: skip
+
+        return {
+            "corpus": self.corpus, "path": self.path, "documents": self.documents,
+            "model_version": self.model_version, "fixes": self.fixes, "skipped": dict(self.skipped),
+            "entities": table(self.entities), "events": table(self.events),
+            "baseline_events": table(self.baseline_events),
+        }  # fmt: skip
+
+
+def keyword_baseline(doc: Doc, document: Document, schema: Schema) -> Document:
+    """Tag each token whose word or lemma is a trigger word, with the first type that lists it."""
+    lexicon: dict[str, str] = {}
+    for event in schema.events:
+        for trigger in event.trigger_words:
+            if " " not in trigger.lemma:
+                lexicon.setdefault(trigger.lemma.lower(), event.name)
+    events = []
+    for token in doc:
+        event_type = lexicon.get(token.lower_) or lexicon.get(token.lemma_.lower())
+        if event_type is not None:
+            start, end = token.idx, token.idx + len(token)
+            trigger = Span(f"k{start}", start, end, event_type, token.text)
+            events.append(Event(trigger.id, event_type, trigger))
+    return Document(document.article, document.entities, events)
+
+
+def evaluate(
+    gold: str | Path,
+    corpus_format: str,
+    schema: Schema,
+    *,
+    model: str | None = None,
+    fixes: Iterable[str] = ALL_FIXES,
+    nlp: Language | None = None,
+) -> Evaluation:
+    """Pre-label the gold corpus's texts and score the predictions against its annotations.
+
+    Raises:
+        EvaluationError: unknown format, or the corpus cannot be read.
+    """
+    if corpus_format not in FORMATS:
+        raise EvaluationError(f"unknown gold format {corpus_format!r}; use one of {', '.join(FORMATS)}")
+    corpus = FORMATS[corpus_format](gold)
+    fixes = list(fixes)
+    nlp = nlp if nlp is not None else build_nlp(schema, model, fixes=fixes)
+    version = model_version(nlp, schema)
+    predicted: list[Document] = []
+    baseline: list[Document] = []
+    articles = [doc.article for doc in corpus.documents]
+    for spacy_doc, article in nlp.pipe(((a.text, a) for a in articles), as_tuples=True):
+        document = doc_to_document(spacy_doc, article, version)
+        predicted.append(document)
+        baseline.append(keyword_baseline(spacy_doc, document, schema))
+    report = Evaluation(corpus_format, str(gold), len(articles), version, fixes, corpus.skipped)
+    gold_labels = {s.label for d in corpus.documents for s in d.entities}
+    report.entities = score_entities(predicted, corpus.documents, gold_labels, corpus.equivalent)
+    gold_types = {e.type for d in corpus.documents for e in d.events}
+    if gold_types <= {"EVENT"}:  # MEANTIME: every event word, untyped; only precision is meaningful
+        report.events = {"trigger_precision": trigger_precision(predicted, corpus.documents)}
+        report.baseline_events = {"trigger_precision": trigger_precision(baseline, corpus.documents)}
+    else:
+        report.events = score_events(predicted, corpus.documents, gold_types)
+        report.baseline_events = score_events(baseline, corpus.documents, gold_types)
+    return report
