@@ -12,9 +12,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from annotate.articles import ReadReport, normalize_text, read_articles  # noqa: E402
-from annotate.document import Argument, Article, Document, Event, Span  # noqa: E402
-from annotate.errors import (  # noqa: E402
+from annotate.articles import ReadReport, normalize_text, read_articles
+from annotate.document import Argument, Article, Document, Event, Span
+from annotate.errors import (
     AlignmentError,
     AnnotateError,
     ArticleError,
@@ -24,10 +24,10 @@ from annotate.errors import (  # noqa: E402
     SchemaError,
     StudioError,
 )
-from annotate.labelconfig import label_config  # noqa: E402
-from annotate.pipeline import build_nlp, model_version  # noqa: E402
-from annotate.prelabel import prelabel, prelabel_documents, prelabel_files  # noqa: E402
-from annotate.schema import Schema, load_schema  # noqa: E402
+from annotate.labelconfig import label_config
+from annotate.pipeline import build_nlp, model_version
+from annotate.prelabel import prelabel, prelabel_documents, prelabel_files
+from annotate.schema import Schema, load_schema
 
 __all__ = [
     "AlignmentError",

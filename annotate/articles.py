@@ -94,22 +94,18 @@ def read_articles(
             for source, record in _records(path):
                 try:
                     article = _to_article(record, source)
+                    digest = text_hash(article.text)
+                    if digest in seen_text:
+                        report.duplicates.append(Problem(source, f"same text as {seen_text[digest]}"))
+                        continue
+                    if article.id in seen_id:
+                        raise ArticleError(
+                            f"{source}: id {article.id!r} was already used for another text at "
+                            f"{seen_id[article.id]}; give each article its own id"
+                        )
                 except ArticleError as err:
                     if not skip_invalid:
                         raise
-                    report.skipped.append(Problem(source, str(err).removeprefix(f"{source}: ")))
-                    continue
-                digest = text_hash(article.text)
-                if digest in seen_text:
-                    report.duplicates.append(Problem(source, f"same text as {seen_text[digest]}"))
-                    continue
-                if article.id in seen_id:
-                    err = ArticleError(
-                        f"{source}: id {article.id!r} was already used for another text at "
-                        f"{seen_id[article.id]}; give each article its own id"
-                    )
-                    if not skip_invalid:
-                        raise err
                     report.skipped.append(Problem(source, str(err).removeprefix(f"{source}: ")))
                     continue
                 seen_text[digest] = seen_id[article.id] = source
@@ -205,7 +201,7 @@ def _table_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             ) as chunks:
                 yield from _chunk_records(path, chunks, first_row=2)  # the header is line 1
         else:
-            import pyarrow.parquet as pq
+            import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
             with pq.ParquetFile(path) as parquet:
                 batches = (b.to_pandas() for b in parquet.iter_batches(batch_size=_CSV_CHUNK_ROWS))
@@ -229,13 +225,15 @@ def _chunk_records(
                 "name the column holding the article text 'text'"
             )
         for position, record in enumerate(chunk.to_dict(orient="records")):
-            yield f"{path}:row {offset + position + first_row}", record
+            yield f"{path}:row {offset + position + first_row}", {str(k): v for k, v in record.items()}
         offset += len(chunk)
 
 
 def _as_record(record: Any, source: str) -> dict[str, Any]:
     if not isinstance(record, dict):
-        raise ArticleError(f"{source}: expected a JSON object with a 'text' field, got {type(record).__name__}")
+        raise ArticleError(
+            f"{source}: expected a JSON object with a 'text' field, got {type(record).__name__}"
+        )
     return record
 
 
@@ -253,6 +251,8 @@ def _to_article(record: dict[str, Any], source: str) -> Article:
     meta = {
         key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         for key, value in record.items()
-        if key not in ("text", "id") and value is not None and not (isinstance(value, float) and value != value)
+        if key not in ("text", "id")
+        and value is not None
+        and not (isinstance(value, float) and value != value)
     }
     return Article(id=article_id, text=text, meta=meta, source=source)

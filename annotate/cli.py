@@ -13,12 +13,25 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
 
 from annotate import __version__
+from annotate.atomic import write_json
 from annotate.errors import AnnotateError
 from annotate.labelconfig import label_config
+from annotate.pipeline.entities import ALL_FIXES
 from annotate.prelabel import DEFAULT_BATCH_SIZE, prelabel_files
+from annotate.quality.evaluate import FORMATS, Evaluation, evaluate
+from annotate.quality.metrics import PRF
 from annotate.schema import DEFAULT_SCHEMA, load_schema
 
 P = ParamSpec("P")
@@ -31,8 +44,9 @@ app = typer.Typer(
 )
 schema_app = typer.Typer(no_args_is_help=True, help="Check the schema and show what is generated from it.")
 app.add_typer(schema_app, name="schema")
-err = Console(stderr=True)
-out = Console()
+# soft_wrap: messages carry paths a user copies, so never break them at the terminal width.
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+out = Console(soft_wrap=True, highlight=False)
 
 SchemaOpt = Annotated[
     Path,
@@ -54,7 +68,7 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except AnnotateError as error:
-            err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -75,15 +89,24 @@ def progress_bar(description: str, total: int | None = None) -> Iterator[Callabl
 @app.command("prelabel")
 @reports_errors
 def prelabel_cli(
-    # fmt: off
-    paths: Annotated[list[Path], typer.Argument(help="Article files (.txt, .jsonl, .json, .csv, .parquet) or folders.", exists=True)],
-    out_path: Annotated[Path, typer.Option("--out", "-o", help="Where to write the JSON list of Label Studio tasks.")] = Path("tasks.json"),
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Article files (.txt, .jsonl, .json, .csv, .parquet) or folders.", exists=True),
+    ],
+    out_path: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the JSON list of Label Studio tasks.")
+    ] = Path("tasks.json"),
     schema: SchemaOpt = DEFAULT_SCHEMA,
     model: ModelOpt = None,
-    n_process: Annotated[int, typer.Option("--n-process", "-n", min=1, help="Worker processes for spaCy.")] = 1,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Articles per spaCy batch.")] = DEFAULT_BATCH_SIZE,
-    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip bad articles and report them instead of stopping.")] = False,
-    # fmt: on
+    n_process: Annotated[
+        int, typer.Option("--n-process", "-n", min=1, help="Worker processes for spaCy.")
+    ] = 1,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Articles per spaCy batch.")
+    ] = DEFAULT_BATCH_SIZE,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Skip bad articles and report them instead of stopping.")
+    ] = False,
 ) -> None:
     """Pre-label articles with entities and events and write Label Studio tasks."""
     loaded = load_schema(schema)
@@ -94,16 +117,69 @@ def prelabel_cli(
         )  # fmt: skip
     read = report.read
     for problem in read.skipped:
-        err.print(f"skipped {problem.source}: {problem.reason}", highlight=False)
+        err.print(f"skipped {problem.source}: {problem.reason}")
     for problem in read.duplicates:
-        err.print(f"duplicate {problem.source}: {problem.reason} (pre-labelled once)", highlight=False)
+        err.print(f"duplicate {problem.source}: {problem.reason} (pre-labelled once)")
     for ignored in read.ignored_files:
-        err.print(f"ignored {ignored}: not an article file", highlight=False)
+        err.print(f"ignored {ignored}: not an article file")
     out.print(
         f"wrote {report.tasks} tasks to {report.out} ({len(read.skipped)} skipped, "
         f"{len(read.duplicates)} duplicates) with model {report.model_version}",
-        highlight=False,
     )
+
+
+@app.command("evaluate")
+@reports_errors
+def evaluate_cli(
+    gold: Annotated[
+        Path, typer.Option("--gold", "-g", help="Gold corpus file (JSON lines).", exists=True, dir_okay=False)
+    ],
+    corpus_format: Annotated[
+        str, typer.Option("--format", "-f", help=f"Gold corpus format: {', '.join(FORMATS)}.")
+    ] = "wikievents",
+    schema: SchemaOpt = DEFAULT_SCHEMA,
+    model: ModelOpt = None,
+    fixes: Annotated[
+        str,
+        typer.Option(
+            "--fixes", help=f"Comma-separated entity fixes to apply ('' for none): {','.join(ALL_FIXES)}."
+        ),
+    ] = ",".join(ALL_FIXES),
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures as JSON to this file.")
+    ] = None,
+) -> None:
+    """Score the pre-annotator against a gold corpus, next to a keyword baseline."""
+    chosen = [fix for fix in fixes.split(",") if fix]
+    report = evaluate(gold, corpus_format, load_schema(schema), model=model, fixes=chosen)
+    _print_evaluation(report)
+    if json_out is not None:
+        write_json(json_out, report.to_dict())
+        out.print(f"wrote {json_out}")
+
+
+def _print_evaluation(report: Evaluation) -> None:
+    table = Table(title=f"{report.corpus}: {report.documents} documents, {report.model_version}")
+    for column in ("measure", "P", "R", "F1", "gold", "baseline P", "baseline R", "baseline F1"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    rows: list[tuple[str, PRF, PRF | None]] = [
+        (f"entity {n}", prf, None) for n, prf in report.entities.items()
+    ]
+    rows += [
+        (name, prf, report.baseline_events.get(name))
+        for name, prf in report.events.items()
+        if not name.startswith("trigger:")
+    ]
+    for name, prf, base in rows:
+        baseline = [_fmt(base.precision), _fmt(base.recall), _fmt(base.f1)] if base else ["", "", ""]
+        table.add_row(
+            name, _fmt(prf.precision), _fmt(prf.recall), _fmt(prf.f1), str(prf.tp + prf.fn), *baseline
+        )
+    out.print(table)
+
+
+def _fmt(value: float) -> str:
+    return f"{100 * value:.1f}"
 
 
 @schema_app.command("validate")
@@ -114,7 +190,6 @@ def schema_validate_cli(schema: SchemaOpt = DEFAULT_SCHEMA) -> None:
     out.print(
         f"{schema}: schema {loaded.name!r} version {loaded.version}: {len(loaded.entities)} entity labels, "
         f"{len(loaded.events)} event types, {len(loaded.roles)} roles",
-        highlight=False,
     )
 
 

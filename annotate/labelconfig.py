@@ -18,8 +18,21 @@ EVENT_CONTROL = "event"
 # Entities get saturated, distinct colours; event triggers a separate family of darker tones,
 # so an annotator tells the two layers apart at a glance.
 _ENTITY_COLOURS = (
-    "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45",
-    "#fabed4", "#469990", "#dcbeff", "#9a6324", "#fffac8", "#800000", "#aaffc3",
+    "#e6194b",
+    "#3cb44b",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#42d4f4",
+    "#f032e6",
+    "#bfef45",
+    "#fabed4",
+    "#469990",
+    "#dcbeff",
+    "#9a6324",
+    "#fffac8",
+    "#800000",
+    "#aaffc3",
 )
 _EVENT_COLOURS = ("#ffd700", "#ffb347", "#ff8c69", "#f4a460", "#daa520", "#ffa07a")
 

@@ -11,7 +11,7 @@ import hashlib
 from functools import cached_property
 from typing import Any
 
-from label_studio_sdk.label_interface import LabelInterface
+from label_studio_sdk.label_interface.interface import LabelInterface
 
 from annotate.articles import text_hash
 from annotate.document import Document, Span
@@ -91,7 +91,7 @@ class TaskBuilder:
         """
         prediction = self.prediction(document)
         if validate:
-            errors = self.interface.validate_prediction(prediction, return_errors=True)
+            errors = self.interface.validate_prediction(prediction, return_errors=True)  # type: ignore[no-untyped-call]
             if errors:
                 raise AlignmentError(
                     f"article {document.article.id} ({document.article.source}): the prediction does not "

@@ -19,7 +19,7 @@ from annotate.articles import ReadReport, read_articles
 from annotate.document import Argument, Article, Document, Event, Span
 from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
 from annotate.labelstudio import TaskBuilder, region_id
-from annotate.pipeline import CANDIDATES_KEY, ENTITIES_KEY, EVENTS_KEY, build_nlp, model_version
+from annotate.pipeline import ENTITIES_KEY, EVENTS_KEY, build_nlp, model_version
 from annotate.schema import Schema
 from annotate.taskfile import write_tasks
 
@@ -35,7 +35,6 @@ def doc_to_document(doc: Doc, article: Article, version: str) -> Document:
         (span.start_char, span.end_char): _span(doc_id, ENTITY_CONTROL, span, score)
         for span, score in zip(doc.ents, scores or [None] * len(doc.ents), strict=False)
     }
-    candidates = {(s.start_char, s.end_char): s for s in doc.spans.get(CANDIDATES_KEY, [])}
     events: list[Event] = []
     triggers = doc.spans.get(EVENTS_KEY)
     if triggers is not None:
@@ -43,9 +42,11 @@ def doc_to_document(doc: Doc, article: Article, version: str) -> Document:
             triggers, triggers.attrs["scores"], triggers.attrs["arguments"], strict=True
         ):
             event_args = []
-            for role, start, end, arg_score in arguments:
-                if (start, end) not in entities:  # an only-as-argument label, used here
-                    entities[(start, end)] = _span(doc_id, ENTITY_CONTROL, candidates[(start, end)], 0.5)
+            for role, start, end, arg_score, label in arguments:
+                if (start, end) not in entities:  # an only-as-argument label or a nominal, used here
+                    filler = doc.char_span(start, end, label=label)
+                    assert filler is not None, "argument offsets come from token spans of this doc"
+                    entities[(start, end)] = _span(doc_id, ENTITY_CONTROL, filler, arg_score)
                 event_args.append(Argument(role, entities[(start, end)].id, arg_score))
             trigger_span = _span(doc_id, EVENT_CONTROL, trigger, score)
             events.append(Event(trigger_span.id, trigger.label_, trigger_span, event_args))

@@ -49,6 +49,10 @@ class EntityLabel(_Model):
     only_as_argument: bool = Field(
         default=False, description="Pre-annotate this label only where it fills an event role"
     )
+    nominals: list[str] = Field(
+        default=[],
+        description="Lemmas of common nouns ('soldier') whose head word may fill an event role as this label",
+    )
 
 
 class Role(_Model):
@@ -136,6 +140,11 @@ class Schema(_Model):
         raise KeyError(name)
 
     @cached_property
+    def nominal_labels(self) -> dict[str, str]:
+        """Lemma of a common noun -> the entity label it has when it fills an event role."""
+        return {lemma.lower(): label.name for label in self.entities for lemma in label.nominals}
+
+    @cached_property
     def spacy_label_map(self) -> dict[str, str]:
         """OntoNotes label of the spaCy NER -> schema entity label."""
         return {onto: label.name for label in self.entities for onto in label.spacy}
@@ -191,6 +200,8 @@ def _consistency_problems(schema: Schema) -> list[str]:
             for name in names
             if not _NAME_RE.match(name)
         ]
+    nominals = [n.lower() for label in schema.entities for n in label.nominals]
+    problems += [f"[entities] nominal {n!r} is listed under two labels" for n in _duplicates(nominals)]
     onto = [o for label in schema.entities for o in label.spacy]
     problems += [f"[entities] spaCy label {o!r} is mapped to two labels" for o in _duplicates(onto)]
     entity_labels, role_names = set(schema.entity_labels), set(schema.role_names)

@@ -1,13 +1,13 @@
-"""Write and read task files: a JSON list of Label Studio tasks, written atomically and streamed."""
+"""Task files: a JSON list of Label Studio tasks, streamed to disk and written atomically."""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+
+from annotate.atomic import atomic_writer
 
 
 def write_tasks(
@@ -15,27 +15,17 @@ def write_tasks(
 ) -> int:
     """Stream ``tasks`` into a JSON list at ``path`` and return how many were written.
 
-    The list goes to a temporary file in the same folder, renamed over ``path`` only once it is
-    complete: an interrupted run leaves any previous file intact.
+    Tasks are written one by one (never all in memory); the file appears only once complete, so
+    an interrupted run leaves any previous file intact.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
     count = 0
-    try:
-        with handle:
-            handle.write("[")
-            for task in tasks:
-                handle.write(",\n" if count else "\n")
-                json.dump(task, handle, ensure_ascii=False)
-                count += 1
-                if on_task is not None:
-                    on_task()
-            handle.write("\n]\n" if count else "]\n")
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as handle:
+        handle.write("[")
+        for task in tasks:
+            handle.write(",\n" if count else "\n")
+            json.dump(task, handle, ensure_ascii=False)
+            count += 1
+            if on_task is not None:
+                on_task()
+        handle.write("\n]\n" if count else "]\n")
     return count

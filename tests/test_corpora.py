@@ -107,13 +107,15 @@ def test_detokenize_spacing_and_offsets() -> None:
     tokens = ["Apple", "'s", "CEO", "said", '"', "we", "did", "n't", "sell", "(", "much", ")", '"', "for",
               "$", "5", ",", "or", "3", "%", "."]  # fmt: skip
     text, offsets = detokenize(tokens)
-    assert text == 'Apple\'s CEO said "we didn\'t sell (much)" for $5, or 3%.'
+    assert text == "Apple's CEO said \"we didn't sell (much)\" for $5, or 3%."
     assert [text[start:end] for start, end in offsets] == tokens
 
 
 def test_detokenize_headline_and_dateline_on_own_lines() -> None:
     """Headline and dateline end with a line break; later sentences are joined by one space."""
-    text, _ = detokenize(["Big", "news", "May", "1", "It", "rained", ".", "Fine", "."], [0, 0, 1, 1, 2, 2, 2, 3, 3])
+    text, _ = detokenize(
+        ["Big", "news", "May", "1", "It", "rained", ".", "Fine", "."], [0, 0, 1, 1, 2, 2, 2, 3, 3]
+    )
     assert text == "Big news\nMay 1\nIt rained. Fine."
 
 
@@ -124,7 +126,7 @@ def test_read_meantime_builds_text_entities_and_triggers(tmp_path: Path) -> None
     assert doc.article.id == "meantime-42"
     assert doc.article.text == (
         "Apple sues Nokia\n"
-        "May 1, 2010\nApple Inc.'s boss Steve Jobs said \"we took it back\" in New York (US)."
+        'May 1, 2010\nApple Inc.\'s boss Steve Jobs said "we took it back" in New York (US).'
     )
     assert doc.article.meta == {"title": "Apple sues Nokia", "url": "http://example.org/42"}
     assert [(s.text, s.label) for s in doc.entities] == [

@@ -91,8 +91,9 @@ def test_score_entities_equivalent_group_matches_across_labels() -> None:
 
 def test_score_entities_labels_filter_both_sides() -> None:
     """Labels outside ``labels`` (or their group) are ignored in gold and predictions alike."""
-    gold = _doc("d1", [_span("g1", 0, 5, "PERSON"), _span("g2", 10, 15, "PRODUCT"),
-                       _span("g3", 20, 25, "LOC")])
+    gold = _doc(
+        "d1", [_span("g1", 0, 5, "PERSON"), _span("g2", 10, 15, "PRODUCT"), _span("g3", 20, 25, "LOC")]
+    )
     pred = _doc("d1", [_span("p1", 0, 5, "PERSON"), _span("p2", 30, 35, "DATE"), _span("p3", 20, 25, "GPE")])
     scores = score_entities([pred], [gold], labels={"PERSON", "LOC", "ORG"}, equivalent=LOC_LIKE)
     assert scores["ALL"] == PRF(2, 0, 0)

@@ -77,5 +77,7 @@ def build_nlp(
 def model_version(nlp: Language, schema: Schema) -> str:
     """``<spacy model>@<version>+annotate@<version>+schema@<hash>``: the identity of a prediction run."""
     meta = nlp.meta
-    return f"{meta.get('lang', 'xx')}_{meta.get('name', 'pipeline')}@{meta.get('version', '0')}" \
+    return (
+        f"{meta.get('lang', 'xx')}_{meta.get('name', 'pipeline')}@{meta.get('version', '0')}"
         f"+annotate@{__version__}+schema@{schema.version}"
+    )

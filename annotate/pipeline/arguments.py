@@ -23,10 +23,10 @@ _RELATIVE_PRONOUNS = {"that", "which", "who", "whom"}
 
 @dataclass(frozen=True)
 class Filler:
-    """An entity span found in one syntactic slot of a trigger."""
+    """The entity spans that may fill one syntactic slot of a trigger, best first."""
 
     cue: str
-    span: Span
+    spans: tuple[Span, ...]
     confidence: float
 
 
@@ -40,40 +40,45 @@ class Link:
 
 
 class EntityIndex:
-    """Find the entity span (regular or candidate) that covers a token."""
+    """Find the entity spans that could stand for a token: names, candidates, nominals.
 
-    def __init__(self, spans: list[Span]) -> None:
-        self.by_token: dict[int, Span] = {}
-        for span in spans:
+    A token inside a named entity stands for it; else a token inside a gazetteer candidate
+    (a title, a crime) stands for that; else a common noun listed as a schema ``nominal``
+    ("soldiers", "building") stands for itself, with the nominal's label.
+    """
+
+    def __init__(self, entities: list[Span], candidates: list[Span], nominals: dict[str, str]) -> None:
+        self.spans = entities
+        self.nominals = nominals
+        self.by_token: dict[int, list[Span]] = {}
+        for span in [*entities, *candidates]:
             for i in range(span.start, span.end):
-                current = self.by_token.get(i)
-                if current is None or len(span) > len(current):
-                    self.by_token[i] = span
-        self.spans = spans
+                self.by_token.setdefault(i, []).append(span)
 
-    def covering(self, token: Token) -> Span | None:
-        """The entity covering ``token``, else one reached through an apposition or "of" ("city of X")."""
-        span = self.by_token.get(token.i)
-        if span is not None:
-            return span
+    def alternatives(self, token: Token) -> tuple[Span, ...]:
+        """Spans ``token`` may stand for, best first (also through an apposition or "city of X")."""
+        found = list(self.by_token.get(token.i, ()))
+        label = self.nominals.get(token.lemma_.lower()) if token.pos_ == "NOUN" else None
+        if label is not None:
+            found.append(Span(token.doc, token.i, token.i + 1, label=label))
         for child in token.children:
-            if child.dep_ == "appos" and child.i in self.by_token:
-                return self.by_token[child.i]
-            if child.dep_ == "prep" and child.lower_ == "of":
+            if child.dep_ == "appos":
+                found += self.by_token.get(child.i, ())
+            elif child.dep_ == "prep" and child.lower_ == "of" and label is not None:
                 for obj in child.children:
-                    if obj.dep_ == "pobj" and obj.i in self.by_token:
-                        return self.by_token[obj.i]
-        return None
+                    if obj.dep_ == "pobj":
+                        found = list(self.by_token.get(obj.i, ())) + found
+        return tuple(found)
 
 
 def fillers(trigger: Span, entities: EntityIndex) -> Iterator[Filler]:
-    """Yield every entity span in a syntactic slot of ``trigger``, with the slot's cue."""
+    """Yield the candidate spans of every syntactic slot of ``trigger``, with the slot's cue."""
     head = trigger.root
     for cue, token, kind in _slots(head):
         for member in (token, *_conjuncts(token)):
-            span = entities.covering(member)
-            if span is not None and not (span.start <= head.i < span.end):
-                yield Filler(cue, span, CUE_CONFIDENCE[kind])
+            spans = tuple(s for s in entities.alternatives(member) if not (s.start <= head.i < s.end))
+            if spans:
+                yield Filler(cue, spans, CUE_CONFIDENCE[kind])
 
 
 def _slots(head: Token) -> Iterator[tuple[str, Token, str]]:
@@ -124,20 +129,18 @@ def _conjuncts(token: Token) -> Iterator[Token]:
             yield from _conjuncts(child)
 
 
-def link_arguments(
-    trigger: Span, event: EventType, schema: Schema, entities: EntityIndex
-) -> list[Link]:
+def link_arguments(trigger: Span, event: EventType, schema: Schema, entities: EntityIndex) -> list[Link]:
     """Assign the trigger's fillers to the event type's roles, one role per entity span."""
     links: list[Link] = []
     used: set[tuple[int, int]] = set()
     for filler in fillers(trigger, entities):
-        key = (filler.span.start, filler.span.end)
-        if key in used:
-            continue
-        role = _first_role(event, schema, filler.cue, filler.span.label_)
-        if role is not None:
-            links.append(Link(role, filler.span, filler.confidence))
-            used.add(key)
+        for span in filler.spans:
+            key = (span.start, span.end)
+            role = None if key in used else _first_role(event, schema, filler.cue, span.label_)
+            if role is not None:
+                links.append(Link(role, span, filler.confidence))
+                used.add(key)
+                break
     filled = {link.role for link in links}
     for role, labels in event.roles.items():
         if role in filled or "sentence" not in schema.role(role).cues:

@@ -20,13 +20,13 @@ for the event component to use. Each improvement is measured by ``annotate evalu
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from spacy.language import Language
 from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span, SpanGroup
+from spacy.tokens import Doc, Span, SpanGroup, Token
 from spacy.util import filter_spans
 
 from annotate.schema import Schema, load_schema
@@ -58,9 +58,7 @@ class _Mention:
     "annotate_entities",
     default_config={"schema_path": None, "fixes": list(ALL_FIXES)},
 )
-def make_entity_fixer(
-    nlp: Language, name: str, schema_path: str | None, fixes: list[str]
-) -> EntityFixer:
+def make_entity_fixer(nlp: Language, name: str, schema_path: str | None, fixes: list[str]) -> EntityFixer:
     """Build the component from a schema file (default: the packaged ``news`` schema)."""
     return EntityFixer(nlp, load_schema(schema_path), fixes=fixes)
 
@@ -144,8 +142,11 @@ def _widen_left(doc: Doc, start: int, end: int, named: set[int]) -> int:
             break
         if prev.dep_ == "compound" and start <= prev.head.i < end and not prev.is_punct:
             start -= 1
-        elif prev.text == "-" and start > 1 and doc[start - 2].i not in named and doc[start - 2].dep_ in (
-            "compound", "amod", "nmod"
+        elif (
+            prev.text == "-"
+            and start > 1
+            and doc[start - 2].i not in named
+            and doc[start - 2].dep_ in ("compound", "amod", "nmod")
         ):
             start -= 2
         else:
@@ -173,29 +174,41 @@ def _surface(doc: Doc, m: _Mention) -> str:
     return doc[m.start : m.end].text
 
 
-def _is_place_context(doc: Doc, m: _Mention) -> bool:
-    head = doc[m.start : m.end].root
+def _is_place_context(head: Token) -> bool:
+    """Whether a name's head word sits where places sit: "in Kyiv", "city of Kherson", "Kyiv city"."""
     if head.dep_ == "pobj" and head.head.lower_ in _PLACE_PREPS:
         return True
     if head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.lemma_.lower() in _PLACE_NOUNS:
         return True
-    return head.dep_ == "compound" and head.head.lemma_.lower() in _PLACE_NOUNS
+    return head.dep_ in ("compound", "amod") and head.head.lemma_.lower() in _PLACE_NOUNS
 
 
 def _agree(doc: Doc, mentions: list[_Mention]) -> None:
-    """Give every mention of one surface form the label most of its mentions vote for."""
-    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    """Give every mention of one surface form the label most of its mentions vote for.
+
+    A place context ("in Kyiv"), tagged or not, votes twice for GPE against a PERSON reading;
+    a lone word tagged PERSON that never appears inside a longer PERSON name votes only half.
+    """
+    votes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    full_names = {w for m in mentions if m.label == "PERSON" and m.end - m.start > 1 for w in _words(doc, m)}
     for m in mentions:
         if m.label in _NAME_LABELS:
-            votes[_surface(doc, m)][m.label] += 1
-            if m.label == "PERSON" and _is_place_context(doc, m):
-                votes[_surface(doc, m)]["GPE"] += 2
+            lone_person = m.label == "PERSON" and m.end - m.start == 1 and _surface(doc, m) not in full_names
+            votes[_surface(doc, m)][m.label] += 0.5 if lone_person else 1
+    for token in doc:
+        ballot = votes.get(token.text)
+        if ballot is not None and "PERSON" in ballot and _is_place_context(token):
+            ballot["GPE"] += 2
     for m in mentions:
         ballot = votes.get(_surface(doc, m))
         if ballot and len(ballot) > 1:
             winner = max(ballot, key=lambda label: (ballot[label], label == m.label))
             if winner != m.label:
                 m.label, m.source = winner, "agree"
+
+
+def _words(doc: Doc, m: _Mention) -> list[str]:
+    return [t.text for t in doc[m.start : m.end]]
 
 
 def _resolve_surnames(doc: Doc, mentions: list[_Mention]) -> None:
@@ -221,8 +234,8 @@ def _spread(doc: Doc, mentions: list[_Mention]) -> list[_Mention]:
     for token in doc:
         for words in by_first.get(token.text, ()):
             end = token.i + len(words)
-            if end <= len(doc) and tuple(t.text for t in doc[token.i : end]) == words:
-                if not taken.intersection(range(token.i, end)):
-                    added.append(_Mention(token.i, end, labels[words], "spread"))
-                    taken.update(range(token.i, end))
+            found = end <= len(doc) and tuple(t.text for t in doc[token.i : end]) == words
+            if found and not taken.intersection(range(token.i, end)):
+                added.append(_Mention(token.i, end, labels[words], "spread"))
+                taken.update(range(token.i, end))
     return added

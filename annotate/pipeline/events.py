@@ -8,7 +8,7 @@ filled, arguments found).
 
 Results go to ``doc.spans["events"]``: one span per trigger, labelled with the event type, with
 ``attrs["scores"]`` (one float per trigger) and ``attrs["arguments"]`` (per trigger, a list of
-``[role, start_char, end_char, score]``). Plain lists keep the Doc serialisable, so the component
+``[role, start_char, end_char, score, label]``). Plain lists keep the Doc serialisable, so the component
 works with ``nlp.pipe(n_process=...)``.
 """
 
@@ -64,12 +64,12 @@ class EventFinder:
                 self.lexicon[words[0]].append(_Entry(words, event, trigger))
 
     def __call__(self, doc: Doc) -> Doc:
-        entity_spans = [*doc.ents, *doc.spans.get(CANDIDATES_KEY, [])]
-        entities = EntityIndex(entity_spans)
+        candidates = list(doc.spans[CANDIDATES_KEY]) if CANDIDATES_KEY in doc.spans else []
+        entities = EntityIndex(list(doc.ents), candidates, self.schema.nominal_labels)
         named = {i for ent in doc.ents for i in range(ent.start, ent.end)}
         readings: list[_Reading] = []
         for token in doc:
-            if token.i in named or token.dep_ in _NON_EVENT_DEPS and token.pos_ == "NOUN":
+            if token.i in named or (token.dep_ in _NON_EVENT_DEPS and token.pos_ == "NOUN"):
                 continue
             best = self._best_reading(doc, token.i, entities)
             if best is not None:
@@ -81,8 +81,16 @@ class EventFinder:
             attrs={
                 "scores": [r.score for r in readings],
                 "arguments": [
-                    [[link.role, link.span.start_char, link.span.end_char, round(link.confidence * r.score, 4)]
-                     for link in r.links]
+                    [
+                        [
+                            link.role,
+                            link.span.start_char,
+                            link.span.end_char,
+                            round(link.confidence * r.score, 4),
+                            link.span.label_,
+                        ]
+                        for link in r.links
+                    ]
                     for r in readings
                 ],
             },

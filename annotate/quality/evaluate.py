@@ -19,10 +19,11 @@ from spacy.tokens import Doc
 
 from annotate.document import Document, Event, Span
 from annotate.errors import EvaluationError
-from annotate.pipeline import ALL_FIXES, build_nlp, model_version
+from annotate.pipeline import build_nlp, model_version
+from annotate.pipeline.entities import ALL_FIXES
 from annotate.prelabel import doc_to_document
 from annotate.quality.corpora import GoldCorpus, load_meantime, load_wikievents
-from annotate.quality.metrics import PRF, score_entities, score_events, trigger_precision
+from annotate.quality.metrics import PRF, UNSCORED_PREFIX, score_entities, score_events, trigger_precision
 from annotate.schema import Schema
 
 FORMATS: dict[str, Callable[[str | Path], GoldCorpus]] = {
@@ -75,9 +76,16 @@ def keyword_baseline(doc: Doc, document: Document, schema: Schema) -> Document:
         event_type = lexicon.get(token.lower_) or lexicon.get(token.lemma_.lower())
         if event_type is not None:
             start, end = token.idx, token.idx + len(token)
-            trigger = Span(f"k{start}", start, end, event_type, token.text)
-            events.append(Event(trigger.id, event_type, trigger))
+            span = Span(f"k{start}", start, end, event_type, token.text)
+            events.append(Event(span.id, event_type, span))
     return Document(document.article, document.entities, events)
+
+
+def _keep_roles(document: Document, roles: set[str]) -> Document:
+    events = [
+        Event(e.id, e.type, e.trigger, [a for a in e.arguments if a.role in roles]) for e in document.events
+    ]
+    return Document(document.article, document.entities, events, document.model_version)
 
 
 def evaluate(
@@ -108,9 +116,14 @@ def evaluate(
         predicted.append(document)
         baseline.append(keyword_baseline(spacy_doc, document, schema))
     report = Evaluation(corpus_format, str(gold), len(articles), version, fixes, corpus.skipped)
-    gold_labels = {s.label for d in corpus.documents for s in d.entities}
+    gold_labels = {
+        s.label for d in corpus.documents for s in d.entities if not s.label.startswith(UNSCORED_PREFIX)
+    }
     report.entities = score_entities(predicted, corpus.documents, gold_labels, corpus.equivalent)
     gold_types = {e.type for d in corpus.documents for e in d.events}
+    # Roles the corpus never annotates (WikiEvents has no Time) are left out of the predictions too.
+    gold_roles = {a.role for d in corpus.documents for e in d.events for a in e.arguments}
+    predicted = [_keep_roles(document, gold_roles) for document in predicted]
     if gold_types <= {"EVENT"}:  # MEANTIME: every event word, untyped; only precision is meaningful
         report.events = {"trigger_precision": trigger_precision(predicted, corpus.documents)}
         report.baseline_events = {"trigger_precision": trigger_precision(baseline, corpus.documents)}
