@@ -1,0 +1,31 @@
+"""The ``annotate`` command line: one module per command, each calling one library function.
+
+Importing this package registers every command on ``app``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from annotate import __version__
+from annotate.cli import evaluate, prelabel, schema  # noqa: F401  (registers the commands)
+from annotate.cli._util import app, out
+
+__all__ = ["app"]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"annotate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Pre-annotate news with entities and events for Label Studio, and export gold datasets."""

@@ -1,0 +1,54 @@
+"""``annotate prelabel``: articles in, Label Studio task file out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from annotate.cli._util import ModelOpt, SchemaOpt, app, err, out, progress_bar, reports_errors
+from annotate.prelabel import DEFAULT_BATCH_SIZE, prelabel_files
+from annotate.schema import DEFAULT_SCHEMA, load_schema
+
+
+@app.command("prelabel")
+@reports_errors
+def prelabel_cli(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Article files (.txt, .jsonl, .json, .csv, .parquet) or folders.", exists=True),
+    ],
+    out_path: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the JSON list of Label Studio tasks.")
+    ] = Path("tasks.json"),
+    schema: SchemaOpt = DEFAULT_SCHEMA,
+    model: ModelOpt = None,
+    n_process: Annotated[
+        int, typer.Option("--n-process", "-n", min=1, help="Worker processes for spaCy.")
+    ] = 1,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Articles per spaCy batch.")
+    ] = DEFAULT_BATCH_SIZE,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Skip bad articles and report them instead of stopping.")
+    ] = False,
+) -> None:
+    """Pre-label articles with entities and events and write Label Studio tasks."""
+    loaded = load_schema(schema)
+    with progress_bar("pre-labelling") as advance:
+        report = prelabel_files(
+            paths, out_path, loaded, model=model, batch_size=batch_size, n_process=n_process,
+            skip_invalid=skip_invalid, on_task=advance,
+        )  # fmt: skip
+    read = report.read
+    for problem in read.skipped:
+        err.print(f"skipped {problem.source}: {problem.reason}")
+    for problem in read.duplicates:
+        err.print(f"duplicate {problem.source}: {problem.reason} (pre-labelled once)")
+    for ignored in read.ignored_files:
+        err.print(f"ignored {ignored}: not an article file")
+    out.print(
+        f"wrote {report.tasks} tasks to {report.out} ({len(read.skipped)} skipped, "
+        f"{len(read.duplicates)} duplicates) with model {report.model_version}",
+    )
