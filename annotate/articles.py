@@ -201,7 +201,7 @@ def _table_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             ) as chunks:
                 yield from _chunk_records(path, chunks, first_row=2)  # the header is line 1
         else:
-            import pyarrow.parquet as pq  # type: ignore[import-untyped]
+            import pyarrow.parquet as pq
 
             with pq.ParquetFile(path) as parquet:
                 batches = (b.to_pandas() for b in parquet.iter_batches(batch_size=_CSV_CHUNK_ROWS))

@@ -11,13 +11,12 @@ import hashlib
 from functools import cached_property
 from typing import Any
 
-from label_studio_sdk.label_interface.interface import LabelInterface
-
 from annotate.articles import text_hash
 from annotate.document import Document, Span
 from annotate.errors import AlignmentError
 from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, TEXT_NAME, label_config
 from annotate.schema import Schema
+from annotate.studio.validation import ConfigValidator
 
 #: Keys of ``task["data"]`` that annotate owns; article metadata never overrides them.
 RESERVED_DATA_KEYS = ("text", "doc_id", "text_hash", "schema_version")
@@ -26,7 +25,7 @@ RESERVED_DATA_KEYS = ("text", "doc_id", "text_hash", "schema_version")
 def region_id(doc_id: str, layer: str, start: int, end: int) -> str:
     """Stable, unique id of a region: the same span of the same document always gets it."""
     digest = hashlib.sha1(f"{doc_id}|{layer}|{start}|{end}".encode()).hexdigest()[:10]
-    return f"{layer[0]}{digest}"
+    return f"{layer[:2]}{digest}"
 
 
 def task_data(document: Document, schema: Schema) -> dict[str, Any]:
@@ -50,9 +49,9 @@ class TaskBuilder:
         self.schema = schema
 
     @cached_property
-    def interface(self) -> LabelInterface:
+    def validator(self) -> ConfigValidator:
         """The generated config, parsed by the SDK: the same validator the server uses."""
-        return LabelInterface(label_config(self.schema))
+        return ConfigValidator(label_config(self.schema))
 
     def prediction(self, document: Document) -> dict[str, Any]:
         """The prediction of one document: its regions, relations, score and model version."""
@@ -91,11 +90,11 @@ class TaskBuilder:
         """
         prediction = self.prediction(document)
         if validate:
-            errors = self.interface.validate_prediction(prediction, return_errors=True)  # type: ignore[no-untyped-call]
+            errors = self.validator.errors(prediction)
             if errors:
                 raise AlignmentError(
                     f"article {document.article.id} ({document.article.source}): the prediction does not "
-                    f"fit the labeling config: {'; '.join(map(str, errors))}"
+                    f"fit the labeling config: {'; '.join(errors)}"
                 )
         return {"data": task_data(document, self.schema), "predictions": [prediction]}
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.atomic import atomic_writer
+from annotate.errors import ArticleError
 
 
 def write_tasks(
@@ -29,3 +30,34 @@ def write_tasks(
                 on_task()
         handle.write("\n]\n" if count else "]\n")
     return count
+
+
+def read_tasks(path: str | Path) -> list[dict[str, Any]]:
+    """Read a task file written by ``write_tasks`` (a JSON list of tasks with ``data``).
+
+    Raises:
+        ArticleError: the file is not JSON, not a list, or an item has no ``data`` object.
+    """
+    path = Path(path)
+    try:
+        tasks = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ArticleError(f"{path}: not a task file ({error}); write one with `annotate prelabel`") from None
+    if not isinstance(tasks, list):
+        raise ArticleError(f"{path}: a task file holds a JSON list of tasks")
+    for index, task in enumerate(tasks):
+        if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
+            raise ArticleError(
+                f"{path}[{index}]: a task needs a 'data' object; write task files with `annotate prelabel`"
+            )
+    return tasks
+
+
+def is_task_file(path: str | Path) -> bool:
+    """Whether ``path`` looks like a task file (a ``.json`` list whose first item has ``data``)."""
+    path = Path(path)
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        head = handle.read(4096).lstrip()
+    return head.startswith(b"[") and head[1:].lstrip().startswith(b'{"data"')

@@ -10,6 +10,8 @@ from spacy.language import Language
 from annotate.pipeline import build_nlp
 from annotate.schema import Schema, load_schema
 
+pytest_plugins = ["tests.fixtures.studio"]
+
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 SEED_ARTICLE = SEEDS / "000_4dfab99024a4c301.txt"

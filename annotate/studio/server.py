@@ -1,0 +1,299 @@
+"""The embedded local Label Studio server: one ``label-studio start`` process per data dir.
+
+The data dir holds the SQLite database, ``credentials.json`` (mode 600), ``server.log`` and ``server.pid``;
+a restart on it reuses both. Password and token go by environment, never argv (``ps``) or a message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from annotate.atomic import atomic_writer
+from annotate.errors import StudioError
+
+DEFAULT_DIR = Path(".annotate/studio")
+DEFAULT_PORT = 8080
+DEFAULT_USERNAME = "admin@annotate.local"
+CREDENTIALS_FILE = "credentials.json"
+PID_FILE = "server.pid"
+LOG_FILE = "server.log"
+
+# Label Studio reads every setting as LABEL_STUDIO_<name>, HEARTEX_<name> or plain <name>; these
+# would override what we pass (plain USERNAME and HOST are often set by the shell or CI).
+_SCRUBBED = {"DATABASE_NAME"} | {
+    prefix + name for prefix in ("", "LABEL_STUDIO_", "HEARTEX_")
+    for name in ("USERNAME", "PASSWORD", "USER_TOKEN", "PORT", "HOST", "DEBUG", "BASE_DATA_DIR")}  # fmt: skip
+_QUIET = {  # no calls home, no open signup, log lines written as they come
+    "LATEST_VERSION_CHECK": "false", "COLLECT_ANALYTICS": "false", "SENTRY_DSN": "",
+    "FRONTEND_SENTRY_DSN": "", "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true", "PYTHONUNBUFFERED": "1",
+}  # fmt: skip
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to reach a local server: its URL and the admin's login and legacy API token."""
+
+    url: str
+    username: str
+    password: str = field(repr=False)
+    token: str = field(repr=False)
+
+
+def save_credentials(path: str | Path, creds: Credentials) -> None:
+    """Write ``creds`` as JSON to ``path`` atomically, readable by the owner only (mode 600)."""
+    with atomic_writer(path) as handle:
+        os.fchmod(handle.fileno(), 0o600)  # before any secret is written
+        json.dump(asdict(creds), handle, indent=2)
+        handle.write("\n")
+
+
+def load_credentials(path: str | Path) -> Credentials:
+    """Read credentials saved by ``save_credentials``; refuse a file others can read."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise StudioError(f"{path}: no credentials file; start a server with `annotate studio up`") from None
+    if mode & 0o077:
+        raise StudioError(f"{path} is readable by other users ({stat.filemode(mode)}); run chmod 600 {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:  # messages name positions, never the content
+        raise StudioError(f"{path}: unreadable credentials ({error}); fix or delete the file") from None
+    keys = ("url", "username", "password", "token")
+    if not isinstance(data, dict) or not all(isinstance(data.get(key), str) and data[key] for key in keys):
+        raise StudioError(f"{path}: credentials need non-empty string fields {', '.join(keys)}")
+    return Credentials(**{key: data[key] for key in keys})
+
+
+def _executable() -> str:
+    beside = Path(sys.executable).parent / "label-studio"
+    found = str(beside) if beside.is_file() else shutil.which("label-studio")
+    if found is None:
+        raise StudioError("the label-studio command is not installed; run pip install 'annotate[server]'")
+    return found
+
+
+def _check_port_free(host: str, port: int) -> None:
+    # Label Studio silently moves to the next free port if its own is taken (checked on localhost).
+    for address in dict.fromkeys((host, "127.0.0.1")):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+            try:
+                probe.bind((address, port))
+            except OSError:
+                raise StudioError(f"port {port} on {address} is taken; choose another with --port") from None
+
+
+def _server_argv(pid: int, data_dir: Path) -> list[str] | None:
+    """The command line of ``pid`` if it is a label-studio server on ``data_dir``, else None."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()  # empty for a zombie
+        argv = raw.decode(errors="replace").split("\0")
+    except FileNotFoundError:
+        if Path("/proc/self").exists():
+            return None
+        ps = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True)
+        argv = ps.stdout.split()
+    except OSError:
+        return None
+    return argv if any("label-studio" in a for a in argv) and str(data_dir.resolve()) in argv else None
+
+
+def _read_pid(data_dir: Path) -> int | None:
+    try:
+        return int((data_dir / PID_FILE).read_text(encoding="utf-8").strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _signal_group(pid: int, signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signum)
+
+
+class LocalServer:
+    """One ``label-studio start`` process serving the data dir ``data_dir`` on ``host:port``."""
+
+    def __init__(self, data_dir: Path, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
+                 env: Mapping[str, str] | None = None) -> None:  # fmt: skip
+        self.data_dir = Path(data_dir)
+        self.port = port
+        self.host = host
+        self.env = dict(env or {})
+        self.credentials_path = self.data_dir / CREDENTIALS_FILE
+        self.log_path = self.data_dir / LOG_FILE
+        self._process: subprocess.Popen[bytes] | None = None
+        self._credentials: Credentials | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def credentials(self) -> Credentials:
+        """The admin's credentials; available once ``start`` has returned."""
+        if self._credentials is None:
+            raise StudioError(f"the Label Studio server for {self.data_dir} has not been started")
+        return self._credentials
+
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self, timeout: float = 300) -> Credentials:
+        """Launch the server and wait until it answers; returns the admin's credentials."""
+        if self.is_running():
+            return self.credentials
+        executable = _executable()
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        running = _read_pid(self.data_dir)
+        if running is not None and _server_argv(running, self.data_dir) is not None:
+            raise StudioError(
+                f"a Label Studio server (pid {running}) already runs on {self.data_dir}; "
+                "stop it with `annotate studio down`"
+            )
+        _check_port_free(self.host, self.port)
+        creds = self._credentials_for_start()
+        data_dir = str(self.data_dir.resolve())
+        environment = {key: value for key, value in os.environ.items() if key not in _SCRUBBED}
+        environment |= _QUIET | {"LABEL_STUDIO_BASE_DATA_DIR": data_dir}  # else settings touch ~/.local first
+        environment |= {"LABEL_STUDIO_PASSWORD": creds.password, "LABEL_STUDIO_USER_TOKEN": creds.token}
+        environment |= self.env
+        argv = [
+            executable, "start", "--no-browser", "--internal-host", self.host, "--port", str(self.port),
+            "--data-dir", data_dir, "--username", creds.username, "--enable-legacy-api-token",
+            "--log-level", "WARNING",
+        ]  # fmt: skip
+        log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env=environment, cwd=data_dir, start_new_session=True,
+            )  # fmt: skip
+        try:
+            with atomic_writer(self.data_dir / PID_FILE) as handle:
+                handle.write(f"{self._process.pid}\n")
+            self._wait_healthy(self._process, timeout, creds, log_start)
+        except BaseException:  # also Ctrl-C while waiting: leave nothing running
+            self.stop()
+            raise
+        self._credentials = creds
+        return creds
+
+    def _credentials_for_start(self) -> Credentials:
+        saved = load_credentials(self.credentials_path) if self.credentials_path.exists() else None
+        if saved is None and (self.data_dir / "label_studio.sqlite3").exists():
+            raise StudioError(
+                f"{self.data_dir} holds a Label Studio database but no {CREDENTIALS_FILE}; "
+                "restore that file or use a new --dir"
+            )
+        if saved is None:
+            creds = Credentials(self.url, DEFAULT_USERNAME, secrets.token_urlsafe(18), secrets.token_hex(20))
+        else:
+            creds = Credentials(self.url, saved.username, saved.password, saved.token)
+        if creds != saved:  # new, or served on another port than before
+            save_credentials(self.credentials_path, creds)
+        return creds
+
+    def _wait_healthy(
+        self, process: subprocess.Popen[bytes], timeout: float, creds: Credentials, log_start: int
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while (code := process.poll()) is None and time.monotonic() < deadline:
+            with (
+                contextlib.suppress(urllib.error.URLError, OSError),
+                _NO_PROXY.open(f"{self.url}/health/", timeout=1) as response,
+            ):
+                if response.status == 200:
+                    break
+            time.sleep(0.5)
+        else:
+            problem = f"exited with code {code}" if code is not None else f"did not answer in {timeout:g} s"
+            tail = self._log_tail(creds, log_start)
+            raise StudioError(f"Label Studio {problem} on {self.url}; the end of {self.log_path}:\n{tail}")
+        if f"Port {self.port} is in use" in self._log_tail(creds, log_start, lines=1000):
+            raise StudioError(f"port {self.port} was taken while Label Studio started; try another --port")
+
+    def _log_tail(self, creds: Credentials, start: int, lines: int = 20) -> str:
+        text = self.log_path.read_bytes()[start:].decode(errors="replace") if self.log_path.exists() else ""
+        for secret in (creds.password, creds.token):
+            text = text.replace(secret, "***")
+        return "\n".join(text.strip().splitlines()[-lines:]) or "(empty log)"
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Block until the server exits (or ``timeout`` passes); its exit code, or None."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return self._process.wait(timeout) if self._process is not None else None
+        return None
+
+    def stop(self, timeout: float = 30) -> None:
+        """Terminate the server's process group (SIGTERM, then SIGKILL) and remove the pid file."""
+        process = self._process
+        if process is None:
+            return
+        if process.poll() is None:
+            _signal_group(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(process.pid, signal.SIGKILL)
+                process.wait()
+        if _read_pid(self.data_dir) == process.pid:
+            (self.data_dir / PID_FILE).unlink(missing_ok=True)
+        self._process = None
+
+    def __enter__(self) -> LocalServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def stop_background(data_dir: Path, timeout: float = 30) -> bool:
+    """Stop the server started in the background on ``data_dir``; False if none was running."""
+    data_dir = Path(data_dir)
+    pid = _read_pid(data_dir)
+    if pid is None or _server_argv(pid, data_dir) is None:  # none, or a stale pid file
+        (data_dir / PID_FILE).unlink(missing_ok=True)
+        return False
+    for signum, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
+        _signal_group(pid, signum)
+        deadline = time.monotonic() + wait
+        while (alive := _server_argv(pid, data_dir) is not None) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if not alive:
+            break
+    else:
+        raise StudioError(f"the Label Studio server (pid {pid}) on {data_dir} survived SIGKILL")
+    (data_dir / PID_FILE).unlink(missing_ok=True)
+    return True
+
+
+def status(data_dir: Path) -> str | None:
+    """The URL of the server running on ``data_dir``, or None if none is."""
+    pid = _read_pid(Path(data_dir))
+    argv = _server_argv(pid, Path(data_dir)) if pid is not None else None
+    if argv is None or not {"--port", "--internal-host"} <= set(argv):
+        return None
+    return f"http://{argv[argv.index('--internal-host') + 1]}:{argv[argv.index('--port') + 1]}"

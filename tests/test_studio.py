@@ -1,0 +1,262 @@
+"""Push and pull against a real Label Studio server started for the test session."""
+
+from __future__ import annotations
+
+import copy
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from spacy.language import Language
+
+from annotate.articles import read_articles
+from annotate.document import Article
+from annotate.errors import AlignmentError, StudioError
+from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
+from annotate.prelabel import prelabel
+from annotate.schema import Schema, load_schema
+from annotate.studio.client import Studio
+from annotate.studio.pull import pull
+from annotate.studio.push import push
+from annotate.studio.server import LocalServer
+from annotate.studio.validation import ConfigValidator
+
+from .conftest import REPO, SEEDS
+
+
+@pytest.fixture(scope="session")
+def studio(studio_server: LocalServer) -> Iterator[Studio]:
+    """A client connected to the session's server with the admin's legacy token."""
+    credentials = studio_server.credentials
+    with Studio.connect(credentials.url, credentials.token) as studio:
+        yield studio
+
+
+@pytest.fixture(scope="session")
+def seed_tasks(nlp: Language, news_schema: Schema) -> list[dict[str, Any]]:
+    """Tasks for every article in seeds/, pre-labelled once."""
+    return list(prelabel(read_articles([SEEDS]), news_schema, nlp=nlp))
+
+
+@pytest.fixture
+def project(studio: Studio, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A project title unique to the test; the project is deleted afterwards."""
+    title = f"test-{request.node.name}"[:50]
+    yield title
+    found = studio.find_project(title)
+    if found is not None:
+        studio.delete_project(found.id)
+
+
+def _snapshot(studio: Studio, title: str, tmp_path: Path) -> list[dict[str, Any]]:
+    path = tmp_path / f"{title}.jsonl"
+    pull(studio, title, path)
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_studio_project_created_from_schema(studio: Studio, project: str, news_schema: Schema) -> None:
+    """A new project gets the schema's labels, roles and descriptions as instructions."""
+    created = studio.ensure_project(project, news_schema)
+    assert created.created
+    server = studio.client.projects.get(id=created.id)
+    validator = ConfigValidator(str(server.label_config))
+    assert validator.labels(ENTITY_CONTROL) == news_schema.entity_labels
+    assert validator.labels(EVENT_CONTROL) == news_schema.event_types
+    assert validator.relation_labels() == news_schema.role_names
+    assert news_schema.entities[0].description in str(server.expert_instruction)
+    assert not studio.ensure_project(project, news_schema).created
+
+
+def test_push_seeds_exactly_as_sent(
+    studio: Studio, project: str, news_schema: Schema, seed_tasks: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """Every pushed task is on the server with its prediction's regions and relations unchanged."""
+    report = push(studio, project, seed_tasks, news_schema)
+    assert (report.created, report.predictions_added, report.unchanged) == (len(seed_tasks), 0, 0)
+    snapshot = {task["data"]["doc_id"]: task for task in _snapshot(studio, project, tmp_path)}
+    assert len(snapshot) == len(seed_tasks)
+    for sent in seed_tasks:
+        stored = snapshot[sent["data"]["doc_id"]]
+        assert stored["data"] == sent["data"]
+        [prediction] = stored["predictions"]
+        assert prediction["result"] == sent["predictions"][0]["result"]
+        assert prediction["model_version"] == sent["predictions"][0]["model_version"]
+        assert prediction["score"] == pytest.approx(sent["predictions"][0]["score"])
+    relations = [
+        r for t in snapshot.values() for r in t["predictions"][0]["result"] if r["type"] == "relation"
+    ]
+    assert relations
+
+
+def test_push_again_creates_nothing(
+    studio: Studio, project: str, news_schema: Schema, seed_tasks: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """Re-pushing the same tasks creates no task and no prediction."""
+    push(studio, project, seed_tasks, news_schema)
+    again = push(studio, project, seed_tasks, news_schema)
+    assert (again.created, again.predictions_added, again.unchanged) == (0, 0, len(seed_tasks))
+    snapshot = _snapshot(studio, project, tmp_path)
+    assert len(snapshot) == len(seed_tasks)
+    assert all(len(task["predictions"]) == 1 for task in snapshot)
+
+
+def test_push_new_model_version_adds_predictions(
+    studio: Studio, project: str, news_schema: Schema, seed_tasks: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """Predictions of a new model version go to the existing tasks and become the current version."""
+    push(studio, project, seed_tasks, news_schema)
+    newer = copy.deepcopy(seed_tasks)
+    for task in newer:
+        task["predictions"][0]["model_version"] = "newer-model@2"
+        task["predictions"][0]["result"] = task["predictions"][0]["result"][:3]
+    report = push(studio, project, newer, news_schema)
+    assert (report.created, report.predictions_added) == (0, len(seed_tasks))
+    found = studio.find_project(project)
+    assert found is not None
+    assert found.model_version == "newer-model@2"
+    snapshot = _snapshot(studio, project, tmp_path)
+    assert len(snapshot) == len(seed_tasks)
+    for task in snapshot:
+        versions = sorted(p["model_version"] for p in task["predictions"])
+        assert versions == sorted([seed_tasks[0]["predictions"][0]["model_version"], "newer-model@2"])
+    assert push(studio, project, newer, news_schema).predictions_added == 0
+
+
+def test_push_changed_text_is_reported_not_duplicated(
+    studio: Studio, project: str, news_schema: Schema, nlp: Language
+) -> None:
+    """An article whose text changed under the same id is reported and creates no task."""
+    [first] = prelabel([Article("story-1", "Rebels attacked Kabul on Monday.")], news_schema, nlp=nlp)
+    [edited] = prelabel([Article("story-1", "Rebels attacked Herat on Monday.")], news_schema, nlp=nlp)
+    push(studio, project, [first], news_schema)
+    report = push(studio, project, [edited], news_schema)
+    assert report.created == 0
+    assert [c.doc_id for c in report.changed] == ["story-1"]
+    assert report.changed[0].new_hash == edited["data"]["text_hash"]
+
+
+def test_push_invalid_prediction_refused_before_sending(
+    studio: Studio, project: str, news_schema: Schema, seed_tasks: list[dict[str, Any]]
+) -> None:
+    """A prediction with a label the config lacks is refused locally; nothing reaches the server."""
+    bad = copy.deepcopy(seed_tasks[0])
+    region = next(r for r in bad["predictions"][0]["result"] if r["type"] == "labels")
+    region["value"]["labels"] = ["NOT_A_LABEL"]
+    with pytest.raises(AlignmentError, match=f"task {bad['data']['doc_id']}: prediction"):
+        push(studio, project, [bad], news_schema)
+    found = studio.find_project(project)
+    assert found is not None
+    assert list(studio.remote_tasks(found.id)) == []
+
+
+def test_server_validates_predictions(
+    studio: Studio, project: str, news_schema: Schema, seed_tasks: list[dict[str, Any]]
+) -> None:
+    """With the validation flag on, the server itself rejects a malformed prediction loudly."""
+    created = studio.ensure_project(project, news_schema)
+    bad = copy.deepcopy(seed_tasks[0])
+    bad["predictions"][0]["result"][0]["value"]["labels"] = ["NOT_A_LABEL"]
+    with pytest.raises(StudioError, match="answered 400"):
+        studio.import_tasks(created.id, [bad])
+
+
+def test_ensure_project_adds_labels_and_refuses_removals(
+    studio: Studio, project: str, news_schema: Schema, tmp_path: Path
+) -> None:
+    """A label added to the schema is added to the project; a removed one is refused."""
+    raw = yaml.safe_load((REPO / "schemas" / "news.yaml").read_text(encoding="utf-8"))
+    smaller = copy.deepcopy(raw)
+    smaller["entities"] = [e for e in raw["entities"] if e["name"] != "SENTENCE"]
+    smaller["events"] = [e for e in raw["events"] if "SENTENCE" not in json.dumps(e["roles"])]
+    path = tmp_path / "smaller.yaml"
+    path.write_text(yaml.safe_dump(smaller), encoding="utf-8")
+    studio.ensure_project(project, load_schema(path))
+    grown = studio.ensure_project(project, news_schema)
+    assert "entity:SENTENCE" in grown.labels_added
+    with pytest.raises(StudioError, match="has labels the schema lacks: entity:SENTENCE"):
+        studio.ensure_project(project, load_schema(path))
+
+
+def test_pull_returns_annotations_of_two_annotators(
+    studio: Studio, project: str, news_schema: Schema, seed_tasks: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """Corrections by two annotators (accept, move, relabel, delete, add, skip) come back exactly."""
+    push(studio, project, seed_tasks[:2], news_schema)
+    found = studio.find_project(project)
+    assert found is not None
+    users = []
+    for name in ("ann1", "ann2"):
+        email = f"{name}-{found.id}@annotate.local"
+        users.append(studio.client.users.create(username=email, email=email, password="secret-pass-123").id)
+    remote = {t.doc_id: t.id for t in studio.remote_tasks(found.id)}
+    task_id = remote[seed_tasks[0]["data"]["doc_id"]]
+    predicted = seed_tasks[0]["predictions"][0]["result"]
+    accepted = [dict(r, origin="prediction") for r in predicted]
+    corrected = copy.deepcopy(predicted)
+    regions = [r for r in corrected if r["type"] == "labels" and r["from_name"] == ENTITY_CONTROL]
+    text = seed_tasks[0]["data"]["text"]
+    moved, relabelled, deleted = regions[0], regions[1], regions[2]
+    moved["value"]["end"] += 1
+    moved["value"]["text"] = text[moved["value"]["start"] : moved["value"]["end"]]
+    relabelled["value"]["labels"] = ["ORG"]
+    corrected = [
+        r
+        for r in corrected
+        if r.get("id") != deleted["id"] and deleted["id"] not in (r.get("to_id"), r.get("from_id"))
+    ]
+    start = text.index("Telegram")
+    value = {"start": start, "end": start + 8, "text": "Telegram", "labels": ["ORG"]}
+    corrected.append(
+        {
+            "id": "manual1",
+            "from_name": ENTITY_CONTROL,
+            "to_name": "text",
+            "type": "labels",
+            "origin": "manual",
+            "value": value,
+        }
+    )
+    studio.client.annotations.create(id=task_id, result=accepted, completed_by=users[0], lead_time=12.5)
+    studio.client.annotations.create(id=task_id, result=corrected, completed_by=users[1], lead_time=40.0)
+    other = remote[seed_tasks[1]["data"]["doc_id"]]
+    studio.client.annotations.create(id=other, result=[], completed_by=users[1], was_cancelled=True)
+    snapshot = {t["id"]: t for t in _snapshot(studio, project, tmp_path)}
+    annotations = {a["completed_by"]: a for a in snapshot[task_id]["annotations"]}
+    assert set(annotations) == set(users)
+    assert annotations[users[0]]["result"] == accepted
+    assert annotations[users[1]]["result"] == corrected
+    assert annotations[users[0]]["lead_time"] == pytest.approx(12.5)
+    assert annotations[users[1]]["was_cancelled"] is False
+    assert {"created_at", "updated_at", "ground_truth"} <= set(annotations[users[1]])
+    [skipped] = snapshot[other]["annotations"]
+    assert skipped["was_cancelled"] is True
+    assert snapshot[task_id]["predictions"][0]["result"] == predicted
+
+
+def test_studio_personal_access_token_works(studio: Studio, studio_server: LocalServer) -> None:
+    """A personal access token (JWT refresh token) connects as well as the legacy token."""
+    token = studio.client.tokens.create().token
+    assert token and token.count(".") == 2  # a JWT: header.payload.signature
+    with Studio.connect(studio_server.credentials.url, token) as with_pat:
+        assert with_pat.check().startswith("1.")
+        assert with_pat.find_project("no such project") is None
+
+
+def test_studio_bad_token_is_a_clear_error(studio_server: LocalServer) -> None:
+    """A wrong token gives one line naming the problem, without the token."""
+    with pytest.raises(StudioError, match="refused the API key") as caught:
+        Studio.connect(studio_server.credentials.url, "wrong-token-123456")
+    assert "wrong-token-123456" not in str(caught.value)
+
+
+def test_studio_unreachable_server_is_a_clear_error() -> None:
+    """A URL where nothing listens gives a one-line connection error."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(StudioError, match=f"cannot connect to Label Studio at http://127.0.0.1:{port}"):
+        Studio.connect(f"http://127.0.0.1:{port}", "any-token-123456")
