@@ -1,10 +1,11 @@
-# Fresh machine: `make run` (set up .venv, pre-label seeds/) or `make test` (set up .venv, run the checks and tests).
+# Fresh machine: `make run` (set up .venv, pre-label seeds/, start a local Label Studio, push, print the URL)
+# or `make test` (set up .venv, run the checks and the tests, against a real Label Studio).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint clean
+.PHONY: setup run stop test lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +17,11 @@ setup: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/annotate prelabel seeds/ --out tasks.json
+	$(BIN)/annotate studio up --background
+	$(BIN)/annotate push tasks.json --project news
+
+stop: $(STAMP)
+	$(BIN)/annotate studio down
 
 lint: $(STAMP)
 	$(BIN)/ruff check annotate tests bench seeds

@@ -37,6 +37,12 @@ def up_cli(
     ] = False,
 ) -> None:
     """Start Label Studio; the first start on a new --dir creates the admin and takes a while."""
+    running = status(data_dir)
+    if background and running:
+        out.print(
+            f"Label Studio is already running at {running}; credentials in {data_dir / 'credentials.json'}"
+        )
+        return
     server = LocalServer(data_dir, port=port)
     err.print(f"starting Label Studio in {data_dir} (log: {server.log_path}) ...")
     creds = server.start()
