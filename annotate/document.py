@@ -29,7 +29,12 @@ class Article:
 
 @dataclass
 class Span:
-    """A labelled character span of an article's text."""
+    """A labelled character span of an article's text.
+
+    Provenance: ``origin`` says whether a prediction was accepted unchanged (``prediction``),
+    changed by an annotator (``edited``) or added by hand (``manual``); ``annotator`` who made the
+    annotation, ``timestamp`` when (ISO 8601), ``model_version`` which run predicted the span.
+    """
 
     id: str
     start: int
@@ -40,6 +45,7 @@ class Span:
     origin: Origin | None = None
     annotator: str | None = None
     model_version: str | None = None
+    timestamp: str | None = None
 
 
 @dataclass

@@ -57,8 +57,7 @@ class Credentials:
 
 def save_credentials(path: str | Path, creds: Credentials) -> None:
     """Write ``creds`` as JSON to ``path`` atomically, readable by the owner only (mode 600)."""
-    with atomic_writer(path) as handle:
-        os.fchmod(handle.fileno(), 0o600)  # before any secret is written
+    with atomic_writer(path, mode=0o600) as handle:  # 0600 before any secret is written
         json.dump(asdict(creds), handle, indent=2)
         handle.write("\n")
 
