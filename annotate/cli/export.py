@@ -1,0 +1,108 @@
+"""``annotate export``: the corrected gold as a Hugging Face dataset (and DocBin / CoNLL)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from annotate.cli._util import ModelOpt, SchemaOpt, app, err, out, progress_bar, reports_errors
+from annotate.cli.studio_sync import KeyOpt, UrlOpt
+from annotate.errors import ExportError
+from annotate.export.build import FORMATS, REPORT_FILE, export, read_snapshot
+from annotate.export.gold import POLICIES
+from annotate.schema import DEFAULT_SCHEMA, load_schema
+from annotate.studio.client import Studio
+from annotate.studio.pull import pull
+
+
+def _ratios(text: str) -> dict[str, float]:
+    try:
+        pairs = [part.split("=", 1) for part in text.split(",") if part]
+        return {name.strip(): float(value) for name, value in pairs}
+    except ValueError:
+        raise ExportError(f"--splits {text!r}: write it as train=0.8,validation=0.1,test=0.1") from None
+
+
+@app.command("export")
+@reports_errors
+def export_cli(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Pull this project first and export it.")
+    ] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--from", help="Export a snapshot written by `annotate pull`.", exists=True, dir_okay=False
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default: exports/<project>).")
+    ] = None,
+    policy: Annotated[
+        str, typer.Option("--policy", help=f"Gold selection: {', '.join(POLICIES)}.")
+    ] = "latest",
+    formats: Annotated[
+        list[str],
+        typer.Option("--format", "-f", help=f"Formats to write (repeatable): {', '.join(FORMATS)}."),
+    ] = ["hf"],  # noqa: B006 - typer needs a literal default
+    splits: Annotated[
+        str, typer.Option("--splits", help="Split ratios, by article.")
+    ] = "train=0.8,validation=0.1,test=0.1",
+    seed: Annotated[
+        str, typer.Option("--seed", help="Seed of the split hash; change it to reshuffle.")
+    ] = "annotate",
+    silver: Annotated[
+        bool, typer.Option("--silver", help="Add unannotated tasks' predictions as a 'silver' split.")
+    ] = False,
+    allow_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--allow-invalid", help="Leave invalid spans out (listed in the report) instead of failing."
+        ),
+    ] = False,
+    quality: Annotated[
+        Path | None,
+        typer.Option("--quality", help="A quality report (JSON) to quote in the dataset card.", exists=True),
+    ] = None,
+    push_to_hub: Annotated[
+        str | None, typer.Option("--push-to-hub", help="Also upload to this Hub dataset repo.")
+    ] = None,
+    schema: SchemaOpt = DEFAULT_SCHEMA,
+    model: ModelOpt = None,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+) -> None:
+    """Export the gold annotations: documents and tokens configurations, split by article, with a card."""
+    if (project is None) == (snapshot is None):
+        raise ExportError("give either --project NAME (pull, then export) or --from SNAPSHOT")
+    name = project or (snapshot.stem if snapshot else "dataset")
+    target = out_dir or Path("exports") / name
+    loaded = load_schema(schema)
+    figures = json.loads(quality.read_text(encoding="utf-8")) if quality else None
+    with tempfile.TemporaryDirectory() as scratch:
+        if project is not None:
+            snapshot = Path(scratch) / "snapshot.jsonl"
+            with Studio.connect(url, api_key) as studio, progress_bar("pulling") as advance:
+                pull(studio, project, snapshot, on_task=advance)
+        assert snapshot is not None
+        report = export(
+            read_snapshot(snapshot), target, loaded, name=name, formats=formats, quality=figures,
+            policy=policy, ratios=_ratios(splits), seed=seed, silver=silver, allow_invalid=allow_invalid,
+            model=model, push_to_hub=push_to_hub,
+        )  # fmt: skip
+    for reason, count in report.left_out.items():
+        err.print(f"left out {count} tasks: {reason}")
+    if report.problems:
+        err.print(f"left out {len(report.problems)} invalid spans (listed in {target / REPORT_FILE})")
+    if report.alignment:
+        err.print(
+            f"{len(report.alignment)} spans snapped or dropped in the token view "
+            f"(listed in {target / REPORT_FILE})"
+        )
+    sizes = ", ".join(f"{split} {count}" for split, count in report.splits.items())
+    out.print(f"wrote {target} ({sizes} articles; policy {report.policy}; {report.annotators} annotators)")
+    out.print(f'load it with: datasets.load_dataset("{target}", "documents") or "tokens"')

@@ -1,0 +1,1 @@
+"""Gold selection, Hugging Face views and splits, the dataset card, DocBin and CoNLL writers."""

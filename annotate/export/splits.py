@@ -1,0 +1,176 @@
+"""Deterministic, leak-free train/validation/test splits by article.
+
+A document's split is a pure function of ``sha256(seed + group key)``: the hash, read as a number
+in [0, 1), falls into one of the cumulative ratio intervals. Nothing else enters it (not the
+number of documents, not their order), so adding articles never moves existing ones.
+
+Near-duplicates (the same story from two outlets, a wire story with a new lead) would leak from
+train into test if split independently. They are grouped first, and every member of a group uses
+the group's smallest document id as its key, so a group lands in one split. Two texts are
+near-duplicates when the Jaccard similarity of their word 5-gram sets is at least 0.5; groups are
+the connected components of that relation.
+
+Candidate pairs come from an exact prefix filter (as in the AllPairs set-similarity join): with
+the shingles of every text ordered rarest first, two sets of Jaccard similarity >= t always share
+one of the first ``|A| - ceil(t * |A|) + 1`` shingles of each. Those prefixes are mostly shingles
+that occur in no other text, so each text meets few candidates, and only candidates get an exact
+comparison: no O(n^2) scan, and no false negatives (unlike MinHash LSH).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+
+from annotate.document import Document
+from annotate.errors import ExportError
+
+DEFAULT_RATIOS: Mapping[str, float] = MappingProxyType({"train": 0.8, "validation": 0.1, "test": 0.1})
+DEFAULT_SEED = "annotate"
+#: Words per shingle.
+SHINGLE_WORDS = 5
+#: Jaccard similarity of shingle sets from which two texts count as near-duplicates.
+DUPLICATE_THRESHOLD = 0.5
+_WORD = re.compile(r"\w+")
+_TOLERANCE = 1e-6
+
+
+def assign_splits(
+    docs: Sequence[Document], ratios: Mapping[str, float] = DEFAULT_RATIOS, seed: str = DEFAULT_SEED
+) -> dict[str, str]:
+    """Map each document id to a split name.
+
+    The split of a document depends only on ``seed``, its group key and ``ratios`` (whose order
+    sets the order of the intervals). Its group key is its own id, or, if it has near-duplicates
+    among ``docs``, the smallest id of its group (see ``near_duplicate_groups``).
+
+    Limitation: grouping depends on the documents present. An existing document moves only when
+    its group key changes: when a new article is a near-duplicate of it and has a smaller id, or
+    when a new article bridges two groups (it is a near-duplicate of a member of each), which then
+    merge and take the smaller of their two keys, so the other group may move to another split.
+    Use ids that never sort before existing ones (e.g. prefixed with the ingestion date) to avoid
+    the first case; the second is the price of keeping duplicates together.
+
+    Args:
+        docs: the documents to split; ids must be unique.
+        ratios: split name -> share of documents; positive, summing to 1.
+        seed: salt of the hash; change it to draw a different split.
+
+    Raises:
+        ExportError: the ratios are empty, not positive or do not sum to 1, or an id repeats.
+    """
+    bounds = _cumulative(ratios)
+    texts: dict[str, str] = {}
+    for doc in docs:
+        if doc.article.id in texts:
+            raise ExportError(
+                f"document id {doc.article.id!r} appears twice; each article must be split once"
+            )
+        texts[doc.article.id] = doc.article.text
+    key_of = {doc_id: doc_id for doc_id in texts}
+    for group in near_duplicate_groups(texts):
+        key = min(group)
+        key_of.update(dict.fromkeys(group, key))
+    return {doc_id: _split(seed + key, bounds) for doc_id, key in key_of.items()}
+
+
+def near_duplicate_groups(
+    texts: Mapping[str, str], threshold: float = DUPLICATE_THRESHOLD
+) -> list[list[str]]:
+    """Groups (of two or more ids, each sorted) of texts linked by near-duplicate pairs.
+
+    Two texts are near-duplicates when the Jaccard similarity of their sets of word 5-grams
+    (lower-cased ``\\w+`` words; a text of fewer words is one shingle) is at least ``threshold``.
+    Groups are sorted by their first id.
+    """
+    if not 0 < threshold <= 1:
+        raise ExportError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
+    ids = sorted(texts)
+    sets = [_shingles(texts[doc_id]) for doc_id in ids]
+    # Shingles found in one text only come first in the order and can find no candidate: only
+    # the repeated ones are counted, ordered and indexed.
+    seen: set[int] = set()
+    repeated: set[int] = set()
+    for shingles in sets:
+        repeated |= shingles & seen
+        seen |= shingles
+    del seen
+    frequency: Counter[int] = Counter()
+    for shingles in sets:
+        frequency.update(shingles & repeated)
+    postings: dict[int, list[int]] = defaultdict(list)
+    parent = list(range(len(ids)))
+    for index, shingles in enumerate(sets):
+        shared = list(shingles & repeated)
+        prefix_length = len(shingles) - math.ceil(threshold * len(shingles)) + 1
+        unique = len(shingles) - len(shared)
+        if not shared or unique >= prefix_length:
+            continue
+        shared.sort(key=lambda shingle: (frequency[shingle], shingle))
+        prefix = shared[: prefix_length - unique]
+        candidates = {other for shingle in prefix for other in postings.get(shingle, ())}
+        for other in candidates:
+            if _jaccard(shingles, sets[other]) >= threshold:
+                _union(parent, index, other)
+        for shingle in prefix:
+            postings[shingle].append(index)
+    groups: dict[int, list[str]] = defaultdict(list)
+    for index, doc_id in enumerate(ids):
+        groups[_find(parent, index)].append(doc_id)
+    return sorted((members for members in groups.values() if len(members) > 1), key=lambda g: g[0])
+
+
+def _shingles(text: str) -> frozenset[int]:
+    # Python's str hash is salted per process, but only set equality uses the values: a 64-bit
+    # collision is the only way the grouping could differ between runs.
+    words = _WORD.findall(text.lower())
+    if len(words) < SHINGLE_WORDS:
+        return frozenset([hash(tuple(words))]) if words else frozenset()
+    return frozenset(map(hash, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
+
+
+def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
+
+
+def _find(parent: list[int], index: int) -> int:
+    while parent[index] != index:
+        parent[index] = parent[parent[index]]
+        index = parent[index]
+    return index
+
+
+def _union(parent: list[int], a: int, b: int) -> None:
+    root_a, root_b = _find(parent, a), _find(parent, b)
+    if root_a != root_b:
+        parent[max(root_a, root_b)] = min(root_a, root_b)
+
+
+def _cumulative(ratios: Mapping[str, float]) -> list[tuple[float, str]]:
+    if not ratios:
+        raise ExportError("split ratios are empty; give at least one split, e.g. train=1.0")
+    bad = {name: share for name, share in ratios.items() if not share > 0 or not math.isfinite(share)}
+    if bad:
+        raise ExportError(f"split ratios must be positive, got {bad}")
+    total = math.fsum(ratios.values())
+    if abs(total - 1) > _TOLERANCE:
+        raise ExportError(f"split ratios must sum to 1, got {dict(ratios)} (sum {total:g})")
+    bounds, running = [], 0.0
+    for name, share in ratios.items():
+        running += share
+        bounds.append((running, name))
+    return bounds
+
+
+def _split(key: str, bounds: list[tuple[float, str]]) -> str:
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    position = int.from_bytes(digest[:8], "big") / 2**64
+    for bound, name in bounds:
+        if position < bound:
+            return name
+    return bounds[-1][1]  # the sum may fall short of 1 by rounding
