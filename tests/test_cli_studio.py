@@ -70,3 +70,23 @@ def test_cli_pull_unknown_project(server_env: LocalServer, tmp_path: Path) -> No
     assert result.exit_code == 1
     assert "no project titled 'no-such-project'" in result.stderr
     assert not out.exists()
+
+
+def test_cli_export_project_pulls_then_exports(server_env: LocalServer, tmp_path: Path) -> None:
+    """`annotate export --project` pulls the live project and writes a loadable dataset."""
+    seed = SEEDS / "000_4dfab99024a4c301.txt"
+    assert runner.invoke(app, ["push", str(seed), "--project", "cli-export"]).exit_code == 0
+    credentials = server_env.credentials
+    with Studio.connect(credentials.url, credentials.token) as studio:
+        project = studio.find_project("cli-export")
+        assert project is not None
+        [task] = list(studio.tasks(project.id))
+        studio.client.annotations.create(id=task["id"], result=task["predictions"][0]["result"])
+        out = tmp_path / "dataset"
+        result = runner.invoke(app, ["export", "--project", "cli-export", "--out", str(out)])
+        studio.delete_project(project.id)
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.stdout
+    documents = json.loads((out / "export_report.json").read_text(encoding="utf-8"))
+    assert sum(documents["splits"].values()) == 1
+    assert (out / "README.md").exists()
