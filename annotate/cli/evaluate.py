@@ -20,7 +20,10 @@ from annotate.schema import DEFAULT_SCHEMA, load_schema
 @reports_errors
 def evaluate_cli(
     gold: Annotated[
-        Path, typer.Option("--gold", "-g", help="Gold corpus file (JSON lines).", exists=True, dir_okay=False)
+        Path,
+        typer.Option(
+            "--gold", "-g", help="Gold corpus: a file, or an `annotate export` folder.", exists=True
+        ),
     ],
     corpus_format: Annotated[
         str, typer.Option("--format", "-f", help=f"Gold corpus format: {', '.join(FORMATS)}.")
@@ -36,10 +39,14 @@ def evaluate_cli(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures as JSON to this file.")
     ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="Label mapping file for a corpus whose labels differ.", exists=True),
+    ] = None,
 ) -> None:
     """Score the pre-annotator against a gold corpus, next to a keyword baseline."""
     chosen = [fix for fix in fixes.split(",") if fix]
-    report = evaluate(gold, corpus_format, load_schema(schema), model=model, fixes=chosen)
+    report = evaluate(gold, corpus_format, load_schema(schema), model=model, fixes=chosen, mapping=mapping)
     _print_evaluation(report)
     if json_out is not None:
         write_json(json_out, report.to_dict())
@@ -49,7 +56,7 @@ def evaluate_cli(
 def _print_evaluation(report: Evaluation) -> None:
     table = Table(title=f"{report.corpus}: {report.documents} documents, {report.model_version}")
     for column in ("measure", "P", "R", "F1", "gold", "baseline P", "baseline R", "baseline F1"):
-        table.add_column(column, justify="left" if column == "measure" else "right")
+        table.add_column(column, justify="left" if column == "measure" else "right", no_wrap=True)
     rows: list[tuple[str, PRF, PRF | None]] = [
         (f"entity {n}", prf, None) for n, prf in report.entities.items()
     ]

@@ -77,9 +77,11 @@ _M = TypeVar("_M", bound=_Mapping)
 _Converter = Callable[[_Record, str, _M, _Skips], Document]
 
 
-def _load_mapping(name: str, model: type[_M]) -> _M:
-    """Load and validate ``mappings/<name>.yaml`` from the package data."""
-    resource = resources.files("annotate.quality").joinpath("mappings", f"{name}.yaml")
+def _load_mapping(name: str, model: type[_M], path: str | Path | None = None) -> _M:
+    """Load and validate a label mapping: ``path``, else ``mappings/<name>.yaml`` of the package."""
+    resource: Any = (
+        Path(path) if path else resources.files("annotate.quality").joinpath("mappings", f"{name}.yaml")
+    )
     try:
         return model.model_validate(yaml.safe_load(resource.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
@@ -232,22 +234,25 @@ def _pieces(mention: _Record, tokens: list[str]) -> list[tuple[int, int]]:
     return pieces
 
 
-def read_wikievents(path: str | Path, skipped: Counter[str] | None = None) -> Iterator[Document]:
+def read_wikievents(
+    path: str | Path, skipped: Counter[str] | None = None, mapping: str | Path | None = None
+) -> Iterator[Document]:
     """Read a WikiEvents JSON-lines split, one ``Document`` per line.
 
     The text is rebuilt from ``sentences`` (each word at its own character offset, gaps padded
     with spaces) because the ``text`` field drifts from those offsets. KAIROS types and roles
     are mapped onto ACE 2005; unmapped events and roles are dropped. Entity mentions with an
     unmapped type are kept as ``X-<type>`` only when they fill a kept argument. ``skipped`` and
-    errors are as for ``read_meantime``.
+    errors are as for ``read_meantime``. ``mapping`` replaces the packaged KAIROS mapping with a
+    file of the same form (``mappings/wikievents.yaml``), for OneIE-style corpora with other labels.
     """
-    return _read(path, _wikievents_document, _load_mapping("wikievents", _KairosMapping), skipped)
+    return _read(path, _wikievents_document, _load_mapping("wikievents", _KairosMapping, mapping), skipped)
 
 
-def load_wikievents(path: str | Path) -> GoldCorpus:
-    """Read WikiEvents into a ``GoldCorpus`` with the exclusion counts."""
+def load_wikievents(path: str | Path, mapping: str | Path | None = None) -> GoldCorpus:
+    """Read WikiEvents (or a OneIE-style corpus with ``mapping``) into a ``GoldCorpus``."""
     corpus = GoldCorpus([])
-    corpus.documents.extend(read_wikievents(path, corpus.skipped))
+    corpus.documents.extend(read_wikievents(path, corpus.skipped, mapping))
     return corpus
 
 

@@ -23,12 +23,16 @@ from annotate.pipeline import build_nlp, model_version
 from annotate.pipeline.entities import ALL_FIXES
 from annotate.prelabel import doc_to_document
 from annotate.quality.corpora import GoldCorpus, load_meantime, load_wikievents
+from annotate.quality.goldformats import load_conll, load_export
 from annotate.quality.metrics import PRF, UNSCORED_PREFIX, score_entities, score_events, trigger_precision
 from annotate.schema import Schema
 
-FORMATS: dict[str, Callable[[str | Path], GoldCorpus]] = {
-    "meantime": load_meantime,
+FORMATS: dict[str, Callable[[str | Path, str | Path | None], GoldCorpus]] = {
+    "meantime": lambda path, _mapping: load_meantime(path),
     "wikievents": load_wikievents,
+    "oneie": load_wikievents,  # the same JSON lines; pass --mapping for labels other than KAIROS
+    "conll": load_conll,
+    "annotate": lambda path, _mapping: load_export(path),
 }
 
 
@@ -96,15 +100,20 @@ def evaluate(
     model: str | None = None,
     fixes: Iterable[str] = ALL_FIXES,
     nlp: Language | None = None,
+    mapping: str | Path | None = None,
 ) -> Evaluation:
     """Pre-label the gold corpus's texts and score the predictions against its annotations.
+
+    ``corpus_format`` is one of ``FORMATS``: ``meantime``, ``wikievents`` / ``oneie`` (JSON lines
+    with entity and event mentions), ``conll`` (CoNLL-2003 BIO) or ``annotate`` (an export folder);
+    ``mapping`` is a label mapping file for corpora whose labels differ from the schema's.
 
     Raises:
         EvaluationError: unknown format, or the corpus cannot be read.
     """
     if corpus_format not in FORMATS:
         raise EvaluationError(f"unknown gold format {corpus_format!r}; use one of {', '.join(FORMATS)}")
-    corpus = FORMATS[corpus_format](gold)
+    corpus = FORMATS[corpus_format](gold, mapping)
     fixes = list(fixes)
     nlp = nlp if nlp is not None else build_nlp(schema, model, fixes=fixes)
     version = model_version(nlp, schema)
@@ -124,7 +133,9 @@ def evaluate(
     # Roles the corpus never annotates (WikiEvents has no Time) are left out of the predictions too.
     gold_roles = {a.role for d in corpus.documents for e in d.events for a in e.arguments}
     predicted = [_keep_roles(document, gold_roles) for document in predicted]
-    if gold_types <= {"EVENT"}:  # MEANTIME: every event word, untyped; only precision is meaningful
+    if not gold_types:  # an entity-only corpus (CoNLL): no event figures
+        pass
+    elif gold_types <= {"EVENT"}:  # MEANTIME: every event word, untyped; only precision is meaningful
         report.events = {"trigger_precision": trigger_precision(predicted, corpus.documents)}
         report.baseline_events = {"trigger_precision": trigger_precision(baseline, corpus.documents)}
     else:

@@ -224,6 +224,29 @@ class Studio:
             for task in self.client.tasks.list(project=project_id, fields="all", page_size=page_size):
                 yield json.loads(task.model_dump_json(exclude_none=True))
 
+    def current_user_id(self) -> int:
+        """Id of the user the API key belongs to."""
+        with self._calling("read the current user"):
+            return int(self.client.users.whoami().id or 0)
+
+    def save_annotation(
+        self,
+        task_id: int,
+        result: list[dict[str, Any]],
+        *,
+        ground_truth: bool = False,
+        annotation_id: int | None = None,
+    ) -> int:
+        """Create an annotation by the current user (or replace ``annotation_id``'s result); return its id."""
+        with self._calling(f"save an annotation of task {task_id}"):
+            if annotation_id is not None:
+                saved = self.client.annotations.update(
+                    id=annotation_id, result=result, ground_truth=ground_truth
+                )
+            else:
+                saved = self.client.annotations.create(id=task_id, result=result, ground_truth=ground_truth)
+        return int(saved.id or 0)
+
     def delete_project(self, project_id: int) -> None:
         """Delete a project with its tasks and annotations."""
         with self._calling(f"delete project {project_id}"):
