@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from annotate import __version__
-from annotate.cli import evaluate, export, prelabel, schema, studio, studio_sync  # noqa: F401  (registers the commands)
+from annotate.cli import adjudicate, evaluate, export, prelabel, report, schema, studio, studio_sync  # noqa: F401  (registers the commands)
 from annotate.cli._util import app, out
 
 __all__ = ["app"]

@@ -1,0 +1,97 @@
+"""``annotate report``: how good the pre-annotations were, how much annotators agree, throughput."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from annotate.atomic import write_json
+from annotate.cli._util import SchemaOpt, app, out, reports_errors
+from annotate.cli.studio_sync import KeyOpt, UrlOpt
+from annotate.errors import ExportError
+from annotate.export.build import read_snapshot
+from annotate.quality.html import write_report_html
+from annotate.quality.report import build_report
+from annotate.schema import DEFAULT_SCHEMA, load_schema
+from annotate.studio.client import Studio
+from annotate.studio.pull import pull
+
+
+@app.command("report")
+@reports_errors
+def report_cli(
+    project: Annotated[str | None, typer.Option("--project", "-p", help="Pull this project first.")] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option("--from", help="A snapshot written by `annotate pull`.", exists=True, dir_okay=False),
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the figures as JSON here.")] = None,
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")
+    ] = None,
+    schema: SchemaOpt = DEFAULT_SCHEMA,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+) -> None:
+    """Report pre-annotation quality per model version, annotator agreement and throughput."""
+    if (project is None) == (snapshot is None):
+        raise ExportError("give either --project NAME (pull, then report) or --from SNAPSHOT")
+    loaded = load_schema(schema)
+    with tempfile.TemporaryDirectory() as scratch:
+        if project is not None:
+            snapshot = Path(scratch) / "snapshot.jsonl"
+            with Studio.connect(url, api_key) as studio:
+                pull(studio, project, snapshot)
+        assert snapshot is not None
+        report = build_report(
+            read_snapshot(snapshot), loaded, title=f"annotate quality report: {project or snapshot.name}"
+        )
+    _print_summary(report)
+    if json_out is not None:
+        write_json(json_out, report)
+        out.print(f"wrote {json_out}")
+    if html_out is not None:
+        write_report_html(html_out, report)
+        out.print(f"wrote {html_out}")
+
+
+def _print_summary(report: dict[str, Any]) -> None:
+    out.print(
+        f"{report['tasks']} tasks, {report['gold_tasks']} with gold; left out: {report['left_out'] or 'none'}"
+    )
+    table = Table(title="pre-annotation vs gold (F1)")
+    for column in ("model version", "entities", "triggers", "arguments", "accepted unchanged"):
+        table.add_column(column, no_wrap=column != "model version")
+    for version, section in report["prediction_vs_gold"].items():
+        accepted = [
+            section["accepted_unchanged"][layer].get("ALL", [0, 0]) for layer in ("entity", "trigger")
+        ]
+        done, total = sum(a for a, _ in accepted), sum(t for _, t in accepted)
+        table.add_row(
+            version,
+            f"{section['entities']['ALL']['f1']:.3f}",
+            f"{section['events']['trigger_classification']['f1']:.3f}",
+            f"{section['events']['argument_classification']['f1']:.3f}",
+            f"{done}/{total}" + (f" ({done / total:.0%})" if total else ""),
+        )
+    out.print(table)
+    agreement = report["agreement"]
+    if agreement.get("tasks"):
+        entity, trigger = agreement["entity"], agreement["trigger"]
+        out.print(
+            f"agreement on {agreement['tasks']} tasks ({len(agreement['annotators'])} annotators): "
+            f"entity F1 {entity['exact']['ALL']['f1']:.3f} exact / "
+            f"{entity['overlap']['ALL']['f1']:.3f} overlap, kappa {entity['kappa']:.3f}, "
+            f"alpha {entity['alpha']:.3f}; trigger F1 {trigger['exact']['ALL']['f1']:.3f}, "
+            f"arguments F1 {agreement['argument']['f1']:.3f}"
+        )
+    else:
+        out.print("agreement: no task has two annotators yet")
+    for annotator, figures in sorted(report["throughput"].items()):
+        lead = figures["median_lead_time"]
+        median = f"{lead} s" if lead is not None else "unknown"
+        out.print(f"annotator {annotator}: {figures['tasks']} tasks, median lead time {median}")
