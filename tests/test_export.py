@@ -202,3 +202,6 @@ def test_cli_export_from_snapshot(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"wrote {out}" in result.stdout
     assert set(_by_id(out)[0]) == {"seed", "unicode"}
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "## Quality" in card
+    assert '"spans_accepted_unchanged": "178/182"' in card  # 4 corrected entity spans, see test_report

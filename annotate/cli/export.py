@@ -14,6 +14,7 @@ from annotate.cli.studio_sync import KeyOpt, UrlOpt
 from annotate.errors import ExportError
 from annotate.export.build import FORMATS, REPORT_FILE, export, read_snapshot
 from annotate.export.gold import POLICIES
+from annotate.quality.report import build_report, quality_summary
 from annotate.schema import DEFAULT_SCHEMA, load_schema
 from annotate.studio.client import Studio
 from annotate.studio.pull import pull
@@ -89,6 +90,8 @@ def export_cli(
             with Studio.connect(url, api_key) as studio, progress_bar("pulling") as advance:
                 pull(studio, project, snapshot, on_task=advance)
         assert snapshot is not None
+        if figures is None:  # the card quotes the quality figures of the same snapshot
+            figures = quality_summary(build_report(read_snapshot(snapshot), loaded))
         report = export(
             read_snapshot(snapshot), target, loaded, name=name, formats=formats, quality=figures,
             policy=policy, ratios=_ratios(splits), seed=seed, silver=silver, allow_invalid=allow_invalid,

@@ -118,3 +118,29 @@ def build_report(
         "agreement": annotator_agreement(tasks, schema),
         "throughput": dict(agreement.throughput(lead_times)),
     }
+
+
+def quality_summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of a report, small enough for a dataset card."""
+    summary: dict[str, Any] = {"gold_tasks": report.get("gold_tasks", 0)}
+    for version, section in (report.get("prediction_vs_gold") or {}).items():
+        shares = [section["accepted_unchanged"][layer].get("ALL", [0, 0]) for layer in ("entity", "trigger")]
+        accepted, total = sum(a for a, _ in shares), sum(t for _, t in shares)
+        summary.setdefault("pre_annotation_vs_gold", {})[version] = {
+            "entity_f1": section["entities"].get("ALL", {}).get("f1"),
+            "trigger_classification_f1": section["events"]["trigger_classification"]["f1"],
+            "argument_classification_f1": section["events"]["argument_classification"]["f1"],
+            "spans_accepted_unchanged": f"{accepted}/{total}",
+        }
+    agreement = report.get("agreement") or {}
+    if agreement.get("tasks"):
+        summary["agreement"] = {
+            "tasks": agreement["tasks"],
+            "annotators": len(agreement["annotators"]),
+            "entity_f1_exact": agreement["entity"]["exact"]["ALL"]["f1"],
+            "entity_kappa": agreement["entity"]["kappa"],
+            "entity_alpha": agreement["entity"]["alpha"],
+            "trigger_f1_exact": agreement["trigger"]["exact"]["ALL"]["f1"],
+            "argument_f1": agreement["argument"]["f1"],
+        }
+    return summary
