@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run stop test lint clean
+.PHONY: setup run stop test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Everything but the tests that drive the editor in Chromium (pytest.mark.browser).
+test-fast: lint
+	$(BIN)/python -m pytest -m "not browser"
+
+# Benchmarks (quick sizes, a few minutes on 2 cores); each prints ratios against a baseline run beside it.
+bench: $(STAMP)
+	$(BIN)/python bench/prelabel_bench.py
+	$(BIN)/python bench/export_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from datasets import DatasetDict, DatasetInfo, SplitDict, SplitInfo
+import pyarrow.compute as pc
+from datasets import Dataset, DatasetDict, DatasetInfo, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard, DatasetCardData
@@ -100,10 +101,10 @@ def _body(datasets_by_config: Mapping[str, DatasetDict], facts: CardFacts) -> st
         "|---|---|---|---|---|",
     ]
     for split, part in documents.items():
-        entities = sum(len(r) for r in part["entities"])
-        events = sum(len(r) for r in part["events"])
-        arguments = sum(len(e["arguments"]) for r in part["events"] for e in r)
-        lines.append(f"| {split} | {len(part)} | {entities} | {events} | {arguments} |")
+        entities = len(_spans(part, "entities"))
+        events = _spans(part, "events")
+        arguments = len(pc.list_flatten(pc.struct_field(events, "arguments")))
+        lines.append(f"| {split} | {len(part)} | {entities} | {len(events)} | {arguments} |")
     lines += [
         "",
         "## Labels",
@@ -120,13 +121,23 @@ def _body(datasets_by_config: Mapping[str, DatasetDict], facts: CardFacts) -> st
 
 def _label_table(documents: DatasetDict, column: str, key: str, names: list[str], title: str) -> list[str]:
     splits = list(documents)
-    counts = {s: Counter(span[key] for row in documents[s][column] for span in row) for s in splits}
+    counts: dict[str, Counter[int]] = {}
+    for s in splits:
+        found = pc.value_counts(pc.struct_field(_spans(documents[s], column), key))
+        values, tallies = found.field("values").to_pylist(), found.field("counts").to_pylist()
+        counts[s] = Counter(dict(zip(values, tallies, strict=True)))
     rows = [f"| {title} | " + " | ".join(splits) + " |", "|---|" + "---|" * len(splits)]
     for index, name in enumerate(names):
         if any(counts[s][index] for s in splits):
             rows.append(f"| {name} | " + " | ".join(str(counts[s][index]) for s in splits) + " |")
     unused = [n for i, n in enumerate(names) if not any(counts[s][i] for s in splits)]
     return [*rows, "", f"Declared but absent: {', '.join(unused)}." if unused else "", ""]
+
+
+def _spans(part: Dataset, column: str) -> Any:
+    """Every span of a list column of ``part``, flattened, as Arrow (counting row by row in Python
+    costs seconds per thousand articles)."""
+    return pc.list_flatten(part.with_format("arrow")[column])
 
 
 def _counts(counter: Counter[str]) -> str:

@@ -102,7 +102,10 @@ def near_duplicate_groups(
     frequency: Counter[int] = Counter()
     for shingles in sets:
         frequency.update(shingles & repeated)
-    postings: dict[int, list[int]] = defaultdict(list)
+    # Postings are grouped by the group (union-find root, possibly stale) of their texts: once a
+    # text has joined a group, the group's other members need no comparison, so a story repeated
+    # in thousands of texts costs one comparison per text instead of one per earlier copy.
+    postings: dict[int, dict[int, list[int]]] = defaultdict(dict)
     parent = list(range(len(ids)))
     for index, shingles in enumerate(sets):
         shared = list(shingles & repeated)
@@ -112,12 +115,20 @@ def near_duplicate_groups(
             continue
         shared.sort(key=lambda shingle: (frequency[shingle], shingle))
         prefix = shared[: prefix_length - unique]
-        candidates = {other for shingle in prefix for other in postings.get(shingle, ())}
-        for other in candidates:
-            if _jaccard(shingles, sets[other]) >= threshold:
-                _union(parent, index, other)
+        compared: set[int] = set()
         for shingle in prefix:
-            postings[shingle].append(index)
+            for root, members in postings.get(shingle, {}).items():
+                if _find(parent, root) == _find(parent, index):
+                    continue  # already in this text's group
+                for other in members:
+                    if other not in compared:
+                        compared.add(other)
+                        if _jaccard(shingles, sets[other]) >= threshold:
+                            _union(parent, index, other)
+                            break
+        root = _find(parent, index)
+        for shingle in prefix:
+            postings[shingle].setdefault(root, []).append(index)
     groups: dict[int, list[str]] = defaultdict(list)
     for index, doc_id in enumerate(ids):
         groups[_find(parent, index)].append(doc_id)

@@ -171,6 +171,7 @@ def token_rows(
     issues: list[AlignmentIssue] = []
     texts = (document.article.text for document in documents)
     for document, sdoc in zip(documents, nlp_tokenizer.pipe(texts), strict=True):
+        text = document.article.text  # == sdoc.text, which spaCy rebuilds from every token per call
         sentence_of = [0] * len(sdoc)
         for index, sentence in enumerate(sdoc.sents):
             for token in sentence:
@@ -184,13 +185,13 @@ def token_rows(
             aligned = []
             for order, (span_id, label, span) in enumerate(spans):
                 found, issue = _align(
-                    sdoc, sentence_of, _Aligned(span_id, label, (), span.start, span.end, order)
+                    sdoc, text, sentence_of, _Aligned(span_id, label, (), span.start, span.end, order)
                 )
                 if issue is not None:
                     issues.append(AlignmentIssue(document.article.id, span_id, layer, issue))
                 if found is not None:
                     aligned.append(found)
-            kept, dropped = _without_overlaps(aligned, sdoc.text)
+            kept, dropped = _without_overlaps(aligned, text)
             issues += [AlignmentIssue(document.article.id, span_id, layer, what) for span_id, what in dropped]
             tags[layer] = _bio(kept, len(sdoc))
         sent_id = 0
@@ -212,9 +213,13 @@ def token_rows(
     return rows, issues
 
 
-def _align(sdoc: Doc, sentence_of: list[int], span: _Aligned) -> tuple[_Aligned | None, str | None]:
-    """The span on token boundaries (``None`` if dropped) and the issue, if any, to report."""
-    text = sdoc.text
+def _align(
+    sdoc: Doc, text: str, sentence_of: list[int], span: _Aligned
+) -> tuple[_Aligned | None, str | None]:
+    """The span on token boundaries (``None`` if dropped) and the issue, if any, to report.
+
+    ``text`` is ``sdoc.text``, passed in: ``Doc.text`` rebuilds the string from every token.
+    """
     where = f"[{span.start}, {span.end})"
     if not 0 <= span.start < span.end <= len(text):
         return None, f"dropped: offsets {where} fall outside the text (length {len(text)})"

@@ -1,0 +1,236 @@
+"""Export throughput: ``annotate export`` (both configurations + card) against Label Studio's converter.
+
+Usage (from the repository root)::
+
+    .venv/bin/python bench/export_bench.py            # quick: 10,000 tasks
+    .venv/bin/python bench/export_bench.py --full     # 100,000 tasks
+
+A synthetic snapshot of N tasks is built by replicating the tasks of ``tests/data/snapshot.jsonl``
+(annotated by several annotators, one skipped, one unannotated): every copy gets a unique task,
+annotation and prediction id, a unique ``doc_id`` and " Copy {i}." appended to the END of its text,
+so texts differ and every region's offsets stay valid. The copies of one text are near-duplicates,
+so the export's near-duplicate grouping puts all of them in one split.
+
+The snapshot is written twice: JSON lines for ``annotate.export.build.export`` (``formats=["hf"]``:
+``documents`` and ``tokens`` Parquet + dataset card) and a JSON list for
+``label_studio_sdk.converter.Converter`` (CONLL2003, entity BIO tags only; JSON_MIN when the
+converter refuses the config). Each side runs in its own subprocess (so its peak RSS is its own),
+interleaved, best of ``--repeat``; the time is the conversion call (imports excluded; model and
+config loading included). Prints tasks/s for both, the ratio, and what each produced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT = ROOT / "tests" / "data" / "snapshot.jsonl"
+QUICK_TASKS = 10_000
+FULL_TASKS = 100_000
+MEMORY_TARGET_MB = 2048
+
+
+def synthetic_tasks(n: int, seed_path: Path = SNAPSHOT) -> Iterator[dict[str, Any]]:
+    """``n`` tasks replicated from ``seed_path``, each with unique ids and a distinct text."""
+    from annotate.articles import text_hash
+
+    lines = [line for line in seed_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    next_id = {"annotation": 1, "prediction": 1}
+    for i in range(n):
+        task: dict[str, Any] = json.loads(lines[i % len(lines)])
+        text = task["data"]["text"] + f" Copy {i}."
+        task["id"] = i + 1
+        task["data"]["text"] = text
+        task["data"]["doc_id"] = f"{task['data'].get('doc_id', 'doc')}-{i:06d}"
+        task["data"]["text_hash"] = text_hash(text)
+        renamed: dict[Any, int] = {}
+        for prediction in task.get("predictions") or []:
+            renamed[prediction.get("id")] = next_id["prediction"]
+            prediction["id"] = next_id["prediction"]
+            prediction["task"] = task["id"]
+            next_id["prediction"] += 1
+        for annotation in task.get("annotations") or []:
+            annotation["id"] = next_id["annotation"]
+            annotation["task"] = task["id"]
+            next_id["annotation"] += 1
+            if annotation.get("parent_prediction") is not None:
+                annotation["parent_prediction"] = renamed.get(annotation["parent_prediction"])
+        yield task
+
+
+def write_snapshot(n: int, jsonl: Path, json_list: Path) -> None:
+    """Stream ``n`` synthetic tasks to a JSON-lines snapshot and to a JSON list (for the converter)."""
+    with jsonl.open("w", encoding="utf-8") as lines, json_list.open("w", encoding="utf-8") as listed:
+        listed.write("[")
+        for i, task in enumerate(synthetic_tasks(n)):
+            encoded = json.dumps(task, ensure_ascii=False)
+            lines.write(encoded + "\n")
+            listed.write(("," if i else "") + "\n" + encoded)
+        listed.write("\n]\n")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def run_ours(snapshot: Path, out: Path) -> dict[str, Any]:
+    from annotate.export.build import export, read_snapshot
+    from annotate.schema import load_schema
+
+    schema = load_schema()
+    start = time.perf_counter()
+    report = export(read_snapshot(snapshot), out, schema, formats=["hf"])
+    seconds, peak = time.perf_counter() - start, peak_rss_mb()  # before counting what was written
+    import pyarrow.parquet as pq
+
+    rows = {config: 0 for config in ("documents", "tokens")}
+    entities = events = arguments = 0
+    for config in rows:
+        for part in sorted((out / config).glob("*.parquet")):
+            table = pq.read_table(part)
+            rows[config] += table.num_rows
+            if config == "documents":
+                for row_entities, row_events in zip(
+                    table.column("entities").to_pylist(), table.column("events").to_pylist(), strict=True
+                ):
+                    entities += len(row_entities)
+                    events += len(row_events)
+                    arguments += sum(len(event["arguments"]) for event in row_events)
+    produced = (
+        f"{rows['documents']:,} document rows ({entities:,} entities, {events:,} events, "
+        f"{arguments:,} arguments), {rows['tokens']:,} sentence rows (ner + trigger BIO), "
+        f"card {len((out / 'README.md').read_bytes()):,} B; splits {report.splits}, "
+        f"left out {report.left_out}"
+    )
+    return {"seconds": seconds, "peak_mb": peak, "produced": produced}
+
+
+def run_converter(json_list: Path, out: Path) -> dict[str, Any]:
+    from label_studio_sdk.converter import Converter
+
+    from annotate.labelconfig import label_config
+    from annotate.schema import load_schema
+
+    config = label_config(load_schema())
+    start = time.perf_counter()
+    converter = Converter(config=config, project_dir=None, download_resources=False)
+    note = ""
+    try:
+        converter.convert(str(json_list), str(out), "CONLL2003", is_dir=False)
+        fmt = "CONLL2003"
+    except Exception as error:  # the converter refuses configs it cannot map; fall back
+        note = f" (CONLL2003 refused: {error})"
+        converter.convert(str(json_list), str(out), "JSON_MIN", is_dir=False)
+        fmt = "JSON_MIN"
+    seconds, peak = time.perf_counter() - start, peak_rss_mb()
+    if fmt == "CONLL2003":
+        tokens = tagged = sequences = 0
+        with (out / "result.conll").open(encoding="utf-8") as handle:
+            for line in handle:
+                if line == "\n":
+                    sequences += 1
+                elif not line.startswith("-DOCSTART-"):
+                    tokens += 1
+                    tagged += line.rstrip("\n").rsplit(" ", 1)[-1].startswith("B-")
+        produced = (
+            f"one CoNLL file: {sequences:,} sequences (one per non-skipped annotation, whole text), "
+            f"{tokens:,} tokens, {tagged:,} entity spans (first Labels control only; no events, "
+            "no relations, no splits, no card)"
+        )
+    else:
+        size = sum(path.stat().st_size for path in out.rglob("*") if path.is_file())
+        produced = f"JSON_MIN, {size:,} B"
+    return {"seconds": seconds, "peak_mb": peak, "produced": fmt + ": " + produced + note}
+
+
+def worker(side: str, source: Path, out: Path) -> dict[str, Any]:
+    """Run one side in a fresh interpreter and return its JSON result."""
+    completed = subprocess.run(
+        [sys.executable, __file__, "--worker", side, "--source", str(source), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--full", action="store_true", help=f"{FULL_TASKS:,} tasks instead of {QUICK_TASKS:,}."
+    )
+    parser.add_argument("--tasks", type=int, help="Number of tasks (overrides --full).")
+    parser.add_argument("--repeat", type=int, default=1, help="Runs per side, interleaved; the best is kept.")
+    parser.add_argument("--keep", type=Path, help="Write the snapshot and outputs here and keep them.")
+    parser.add_argument("--worker", choices=["ours", "converter"], help=argparse.SUPPRESS)
+    parser.add_argument("--source", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        run = run_ours if args.worker == "ours" else run_converter
+        print(json.dumps(run(args.source, args.out)))
+        return
+
+    n = args.tasks or (FULL_TASKS if args.full else QUICK_TASKS)
+    mode = "custom" if args.tasks else "full" if args.full else "quick; --full for 100,000"
+    work = args.keep or Path(tempfile.mkdtemp(prefix="export_bench."))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        jsonl, json_list = work / "snapshot.jsonl", work / "snapshot.json"
+        start = time.perf_counter()
+        write_snapshot(n, jsonl, json_list)
+        built = time.perf_counter() - start
+        size_mb = jsonl.stat().st_size / 2**20
+        print(
+            f"export: {n:,} tasks ({mode}), synthetic snapshot from {SNAPSHOT.relative_to(ROOT)} "
+            f"({size_mb:,.0f} MB, built in {built:.1f} s), best of {args.repeat}, interleaved"
+        )
+        best: dict[str, dict[str, Any]] = {}
+        for attempt in range(args.repeat):
+            for side, source in (("ours", jsonl), ("converter", json_list)):
+                out = work / f"out-{side}-{attempt}"
+                result = worker(side, source, out)
+                if side not in best or result["seconds"] < best[side]["seconds"]:
+                    best[side] = result
+                if not args.keep:
+                    shutil.rmtree(out, ignore_errors=True)
+        names = {"ours": "annotate export (hf, 2 configs + card)", "converter": "LS Converter"}
+        print(f"{'side':<40}{'seconds':>9}{'tasks/s':>10}{'peak RSS MB':>13}")
+        for side in ("ours", "converter"):
+            result = best[side]
+            print(
+                f"{names[side]:<40}{result['seconds']:>9.2f}{n / result['seconds']:>10,.0f}"
+                f"{result['peak_mb']:>13,.0f}"
+            )
+        ratio = best["converter"]["seconds"] / best["ours"]["seconds"]
+        print(
+            f"ratio annotate / converter tasks/s: {ratio:.2f} "
+            f"(target > 1.00: {'met' if ratio > 1 else 'MISSED'})"
+        )
+        peak = best["ours"]["peak_mb"]
+        verdict = "met" if peak < MEMORY_TARGET_MB else "MISSED"
+        print(
+            f"annotate peak RSS at {n:,} tasks: {peak:,.0f} MB "
+            f"(target < {MEMORY_TARGET_MB:,} MB at 100,000: {verdict})"
+        )
+        for side in ("ours", "converter"):
+            print(f"produced by {names[side]}: {best[side]['produced']}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
