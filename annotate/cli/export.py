@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from annotate.cli._util import ModelOpt, SchemaOpt, app, err, out, progress_bar, reports_errors
-from annotate.cli.studio_sync import KeyOpt, UrlOpt
+from annotate.cli._util import ModelOpt, SchemaOpt, app, err, out, reports_errors
+from annotate.cli.studio_sync import KeyOpt, UrlOpt, snapshot_source
 from annotate.errors import ExportError
 from annotate.export.build import FORMATS, REPORT_FILE, export, read_snapshot
 from annotate.export.gold import POLICIES
 from annotate.quality.report import build_report, quality_summary
 from annotate.schema import DEFAULT_SCHEMA, load_schema
-from annotate.studio.client import Studio
-from annotate.studio.pull import pull
 
 
 def _ratios(text: str) -> dict[str, float]:
@@ -78,22 +75,15 @@ def export_cli(
     api_key: KeyOpt = None,
 ) -> None:
     """Export the gold annotations: documents and tokens configurations, split by article, with a card."""
-    if (project is None) == (snapshot is None):
-        raise ExportError("give either --project NAME (pull, then export) or --from SNAPSHOT")
     name = project or (snapshot.stem if snapshot else "dataset")
     target = out_dir or Path("exports") / name
     loaded = load_schema(schema)
     figures = json.loads(quality.read_text(encoding="utf-8")) if quality else None
-    with tempfile.TemporaryDirectory() as scratch:
-        if project is not None:
-            snapshot = Path(scratch) / "snapshot.jsonl"
-            with Studio.connect(url, api_key) as studio, progress_bar("pulling") as advance:
-                pull(studio, project, snapshot, on_task=advance)
-        assert snapshot is not None
+    with snapshot_source(project, snapshot, url, api_key, "export") as source:
         if figures is None:  # the card quotes the quality figures of the same snapshot
-            figures = quality_summary(build_report(read_snapshot(snapshot), loaded))
+            figures = quality_summary(build_report(read_snapshot(source), loaded))
         report = export(
-            read_snapshot(snapshot), target, loaded, name=name, formats=formats, quality=figures,
+            read_snapshot(source), target, loaded, name=name, formats=formats, quality=figures,
             policy=policy, ratios=_ratios(splits), seed=seed, silver=silver, allow_invalid=allow_invalid,
             model=model, push_to_hub=push_to_hub,
         )  # fmt: skip

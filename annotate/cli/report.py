@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,14 +10,11 @@ from rich.table import Table
 
 from annotate.atomic import write_json
 from annotate.cli._util import SchemaOpt, app, out, reports_errors
-from annotate.cli.studio_sync import KeyOpt, UrlOpt
-from annotate.errors import ExportError
+from annotate.cli.studio_sync import KeyOpt, UrlOpt, snapshot_source
 from annotate.export.build import read_snapshot
 from annotate.quality.html import write_report_html
 from annotate.quality.report import build_report
 from annotate.schema import DEFAULT_SCHEMA, load_schema
-from annotate.studio.client import Studio
-from annotate.studio.pull import pull
 
 
 @app.command("report")
@@ -38,18 +34,10 @@ def report_cli(
     api_key: KeyOpt = None,
 ) -> None:
     """Report pre-annotation quality per model version, annotator agreement and throughput."""
-    if (project is None) == (snapshot is None):
-        raise ExportError("give either --project NAME (pull, then report) or --from SNAPSHOT")
     loaded = load_schema(schema)
-    with tempfile.TemporaryDirectory() as scratch:
-        if project is not None:
-            snapshot = Path(scratch) / "snapshot.jsonl"
-            with Studio.connect(url, api_key) as studio:
-                pull(studio, project, snapshot)
-        assert snapshot is not None
-        report = build_report(
-            read_snapshot(snapshot), loaded, title=f"annotate quality report: {project or snapshot.name}"
-        )
+    with snapshot_source(project, snapshot, url, api_key, "report") as source:
+        title = f"annotate quality report: {project or source.name}"
+        report = build_report(read_snapshot(source), loaded, title=title)
     _print_summary(report)
     if json_out is not None:
         write_json(json_out, report)

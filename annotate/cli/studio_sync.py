@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from annotate.cli._util import ModelOpt, SchemaOpt, app, err, out, progress_bar, reports_errors
+from annotate.errors import ExportError
 from annotate.schema import DEFAULT_SCHEMA, load_schema
 from annotate.studio.client import KEY_ENV, URL_ENV, Studio
 from annotate.studio.pull import DEFAULT_PAGE_SIZE, pull
@@ -93,3 +97,21 @@ def pull_cli(
         f"wrote {report.tasks} tasks ({report.annotations} annotations, {report.predictions} predictions) "
         f"of project {project!r} to {report.path}"
     )
+
+
+@contextmanager
+def snapshot_source(
+    project: str | None, snapshot: Path | None, url: str | None, api_key: str | None, then: str
+) -> Iterator[Path]:
+    """The snapshot to read: ``snapshot`` as given, or ``project`` pulled into a temporary file."""
+    if (project is None) == (snapshot is None):
+        raise ExportError(f"give either --project NAME (pull, then {then}) or --from SNAPSHOT")
+    if snapshot is not None:
+        yield snapshot
+        return
+    assert project is not None
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "snapshot.jsonl"
+        with Studio.connect(url, api_key) as studio, progress_bar("pulling") as advance:
+            pull(studio, project, path, on_task=advance)
+        yield path
