@@ -41,6 +41,7 @@ test-browser: lint
 bench: $(STAMP)
 	$(BIN)/python bench/prelabel_bench.py
 	$(BIN)/python bench/export_bench.py
+	$(BIN)/python bench/push_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -204,14 +204,36 @@ class Studio:
     def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> list[int]:
         """Create tasks (with their predictions) in one request; return the new task ids."""
         with self._calling(f"import {len(tasks)} tasks into project {project_id}"):
-            response = self.client.projects.import_tasks(id=project_id, request=tasks, return_task_ids=True)
-        return [int(i) for i in (response.model_dump().get("task_ids") or [])]
+            response = self._post_json(
+                f"api/projects/{project_id}/import", tasks, params={"return_task_ids": "true"}
+            )
+        return [int(i) for i in (response.get("task_ids") or [])]
 
     def import_predictions(self, project_id: int, predictions: list[dict[str, Any]]) -> int:
         """Add predictions (each with its ``task`` id) to existing tasks; return how many were created."""
         with self._calling(f"import {len(predictions)} predictions into project {project_id}"):
-            response = self.client.projects.import_predictions(id=project_id, request=predictions)
-        return int(response.model_dump().get("created") or 0)
+            response = self._post_json(f"api/projects/{project_id}/import/predictions", predictions)
+        return int(response.get("created") or 0)
+
+    def _post_json(self, path: str, payload: Any, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """POST ``payload`` as JSON through the SDK's HTTP client (base URL, token, timeout, retries).
+
+        The SDK's own ``import_tasks``/``import_predictions`` send the same request but first walk
+        every value of every region with a Python encoder: about a third of the server's import
+        time for tasks with predictions, against a tenth of that for ``json.dumps``.
+        """
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        http = self.client._client_wrapper.httpx_client
+        response = http.request(
+            path, method="POST", params=params, content=body, headers={"content-type": "application/json"}
+        )
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = response.text
+        if not 200 <= response.status_code < 300:
+            raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=answer)
+        return answer if isinstance(answer, dict) else {}
 
     def set_model_version(self, project_id: int, model_version: str) -> None:
         """Make ``model_version`` the predictions annotators see in the editor."""

@@ -107,22 +107,23 @@ def push(
     seen: set[str] = set()
     for number, task in enumerate(tasks, start=1):
         doc_id, text_hash = _identity(task, number)
-        for prediction in task.get("predictions", []):
-            _validate(validator, prediction, doc_id)
+        predictions = task.get("predictions", [])
+        for prediction in predictions:
             report.model_version = str(prediction.get("model_version") or report.model_version)
+        # Every prediction that is sent is validated first; one that is not sent (already on the
+        # server, or its task not sent) is not: validation is most of a re-push's time otherwise.
         if doc_id in seen:
             report.duplicates_in_input.append(doc_id)
         elif doc_id not in remote:
+            for prediction in predictions:
+                _validate(validator, prediction, doc_id)
             new_tasks.add(task)
         elif remote[doc_id].text_hash != text_hash:
             report.changed.append(ChangedText(doc_id, remote[doc_id].id, remote[doc_id].text_hash, text_hash))
         else:
-            missing = [
-                p
-                for p in task.get("predictions", [])
-                if p.get("model_version") not in remote[doc_id].model_versions
-            ]
+            missing = [p for p in predictions if p.get("model_version") not in remote[doc_id].model_versions]
             for prediction in missing:
+                _validate(validator, prediction, doc_id)
                 new_predictions.add({**prediction, "task": remote[doc_id].id})
             report.unchanged += not missing
         seen.add(doc_id)
