@@ -1,15 +1,20 @@
 """Pre-label articles: run the pipeline over a stream of articles and yield documents or tasks.
 
 A chain of generators (read, ``nlp.pipe``, convert), so a large input is streamed, never held
-whole; ``batch_size`` and ``n_process`` go straight to ``nlp.pipe``.
+whole. With ``n_process`` > 1, forked workers each run the whole chain on batches of articles and
+send back finished tasks (or Documents), not spaCy Docs: the main process only reads and writes,
+and at most ``2 * n_process`` batches are in flight, so memory stays bounded.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -24,6 +29,9 @@ from annotate.schema import Schema
 from annotate.taskfile import write_tasks
 
 DEFAULT_BATCH_SIZE = 64
+
+T = TypeVar("T")
+Convert = Callable[[Doc, Article], T]
 
 
 def doc_to_document(doc: Doc, article: Article, version: str) -> Document:
@@ -73,9 +81,11 @@ def prelabel_documents(
     """Yield one predicted ``Document`` per article, lazily, in input order."""
     nlp = nlp if nlp is not None else build_nlp(schema, model)
     version = model_version(nlp, schema)
-    stream = ((article.text, article) for article in articles)
-    for doc, article in nlp.pipe(stream, as_tuples=True, batch_size=batch_size, n_process=n_process):
-        yield doc_to_document(doc, article, version)
+
+    def convert(doc: Doc, article: Article) -> Document:
+        return doc_to_document(doc, article, version)
+
+    yield from _run(nlp, articles, convert, batch_size, n_process)
 
 
 def prelabel(
@@ -92,12 +102,48 @@ def prelabel(
 
     Every prediction is checked against the generated labeling config unless ``validate`` is off.
     """
+    nlp = nlp if nlp is not None else build_nlp(schema, model)
+    version = model_version(nlp, schema)
     builder = TaskBuilder(schema)
-    documents = prelabel_documents(
-        articles, schema, nlp=nlp, model=model, batch_size=batch_size, n_process=n_process
-    )
-    for document in documents:
-        yield builder.task(document, validate=validate)
+
+    def convert(doc: Doc, article: Article) -> dict[str, Any]:
+        return builder.task(doc_to_document(doc, article, version), validate=validate)
+
+    yield from _run(nlp, articles, convert, batch_size, n_process)
+
+
+def _run(
+    nlp: Language, articles: Iterable[Article], convert: Convert[T], batch_size: int, n_process: int
+) -> Iterator[T]:
+    """``convert(doc, article)`` for every article, in input order, in this process or in workers."""
+    if n_process <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        stream = ((article.text, article) for article in articles)
+        for doc, article in nlp.pipe(stream, as_tuples=True, batch_size=batch_size, n_process=n_process):
+            yield convert(doc, article)
+        return
+    _WORKER.update(nlp=nlp, convert=convert, batch_size=batch_size)
+    try:
+        with multiprocessing.get_context("fork").Pool(n_process) as pool:
+            pending: deque[Any] = deque()
+            remaining = iter(articles)
+            while batch := list(islice(remaining, batch_size)):
+                pending.append(pool.apply_async(_work, (batch,)))
+                if len(pending) >= 2 * n_process:
+                    yield from pending.popleft().get()
+            while pending:
+                yield from pending.popleft().get()
+    finally:
+        _WORKER.clear()
+
+
+# What forked workers inherit: the loaded pipeline and the conversion (no pickling of either).
+_WORKER: dict[str, Any] = {}
+
+
+def _work(batch: list[Article]) -> list[Any]:
+    nlp, convert = _WORKER["nlp"], _WORKER["convert"]
+    docs = nlp.pipe((article.text for article in batch), batch_size=_WORKER["batch_size"])
+    return [convert(doc, article) for doc, article in zip(docs, batch, strict=True)]
 
 
 @dataclass

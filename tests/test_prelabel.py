@@ -174,6 +174,34 @@ def test_prelabel_two_processes_match_one(nlp: Language, news_schema: Schema) ->
                if r["type"] == "labels")  # fmt: skip
 
 
+def test_prelabel_two_processes_stream_lazily(nlp: Language, news_schema: Schema) -> None:
+    """With workers, the input is still read lazily: a few batches ahead, not the whole stream."""
+    consumed: list[int] = []
+
+    def articles() -> Any:
+        for i in range(1000):
+            consumed.append(i)
+            yield Article(id=str(i), text=f"Troops attacked town number {i}.")
+
+    tasks = prelabel(articles(), news_schema, nlp=nlp, batch_size=4, n_process=2)
+    first = next(tasks)
+    assert first["data"]["doc_id"] == "0"
+    assert len(consumed) <= 4 * 4 + 4  # 2 * n_process batches in flight, plus the one being read
+    tasks.close()
+
+
+def test_prelabel_documents_two_processes_match_one(nlp: Language, news_schema: Schema) -> None:
+    """Documents made by workers equal those made in one process (entities, events, arguments)."""
+    articles = [Article(id=str(i), text=text) for i, text in enumerate(
+        ["Rebels attacked Kabul with rockets on Monday.", "A court in Paris sentenced Li Wei to 5 years.",
+         "Protesters marched in Kherson.", "Troops killed two civilians near Kyiv."])]  # fmt: skip
+    one = list(prelabel_documents(articles, news_schema, nlp=nlp, batch_size=1))
+    two = list(prelabel_documents(articles, news_schema, nlp=nlp, batch_size=1, n_process=2))
+    assert one == two
+    assert [d.article.id for d in two] == ["0", "1", "2", "3"]
+    assert one[0].events and one[0].events[0].arguments
+
+
 def test_pipeline_factories_work_with_add_pipe() -> None:
     """Other pipelines can add the components by factory name with the default schema."""
     nlp = spacy.load(FALLBACK_MODEL)

@@ -25,10 +25,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, SpanGroup, Token
 from spacy.util import filter_spans
 
+from annotate.pipeline.gazetteer import Gazetteer
 from annotate.schema import Schema, load_schema
 
 ENTITIES_KEY = "entities"
@@ -74,11 +74,7 @@ class EntityFixer:
             raise ValueError(f"unknown entity fixes {sorted(unknown)}; known: {list(ALL_FIXES)}")
         self.label_map = {**{label: label for label in schema.entity_labels}, **schema.spacy_label_map}
         self.candidate_labels = {label.name for label in schema.entities if label.only_as_argument}
-        self.matcher = Matcher(nlp.vocab)
-        for label in schema.entities:
-            for pattern in label.patterns:
-                for tokens in _token_patterns(pattern):
-                    self.matcher.add(label.name, [tokens])
+        self.gazetteer = Gazetteer(nlp.vocab, schema)
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = [_Mention(e.start, e.end, e.label_, "ner") for e in doc.ents]
@@ -114,21 +110,10 @@ class EntityFixer:
 
     def _gazetteer(self, doc: Doc, named: set[int]) -> list[_Mention]:
         found = []
-        for match_id, start, end in self.matcher(doc):
-            label = doc.vocab.strings[match_id]
+        for label, start, end in self.gazetteer(doc):
             start = _widen_left(doc, start, end, named)
             found.append(Span(doc, start, end, label=label))
         return [_Mention(s.start, s.end, s.label_, "gazetteer") for s in filter_spans(found)]
-
-
-def _token_patterns(pattern: str | list[dict[str, object]]) -> list[list[dict[str, object]]]:
-    """A phrase matches on lower-case text, or with its last word on the lemma ("missiles")."""
-    if not isinstance(pattern, str):
-        return [pattern]
-    words = pattern.lower().split()
-    lower: list[dict[str, object]] = [{"LOWER": w} for w in words]
-    lemma: list[dict[str, object]] = [*lower[:-1], {"LEMMA": {"IN": [words[-1], words[-1].title()]}}]
-    return [lower, lemma]
 
 
 def _widen_left(doc: Doc, start: int, end: int, named: set[int]) -> int:
