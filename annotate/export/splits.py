@@ -10,6 +10,10 @@ the group's smallest document id as its key, so a group lands in one split. Two 
 near-duplicates when the Jaccard similarity of their word 5-gram sets is at least 0.5; groups are
 the connected components of that relation.
 
+A text's 5-grams are kept as its *signature*: the sorted, distinct 64-bit hashes of its shingles
+in a NumPy array (``shingle_signature``; 8 bytes a shingle, the same in every process), so that
+the export can keep the signatures of many articles and drop their texts.
+
 Candidate pairs come from an exact prefix filter (as in the AllPairs set-similarity join): with
 the shingles of every text ordered rarest first, two sets of Jaccard similarity >= t always share
 one of the first ``|A| - ceil(t * |A|) + 1`` shingles of each. Those prefixes are mostly shingles
@@ -22,9 +26,12 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
+
+import numpy as np
+import numpy.typing as npt
 
 from annotate.document import Document
 from annotate.errors import ExportError
@@ -37,6 +44,42 @@ SHINGLE_WORDS = 5
 DUPLICATE_THRESHOLD = 0.5
 _WORD = re.compile(r"\w+")
 _TOLERANCE = 1e-6
+#: Odd multiplier combining the word hashes of a shingle (arithmetic modulo 2**64).
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_word_hashes: dict[str, int] = {}  # per process; the values are the same in every process
+
+Signature = npt.NDArray[np.uint64]
+
+
+def shingle_signature(text: str) -> Signature:
+    """The sorted, distinct 64-bit hashes of the word 5-grams of ``text``.
+
+    Words are lower-cased ``\\w+`` runs; a text of fewer than 5 words is one shingle, a text
+    without words has none. Hashes come from BLAKE2b, not Python's salted ``hash``, so signatures
+    made in different processes compare; two different shingles share a hash with probability
+    about 2**-64.
+    """
+    words = _WORD.findall(text.lower())
+    if not words:
+        return np.empty(0, dtype=np.uint64)
+    cache = _word_hashes
+    if len(cache) > 1_000_000:
+        cache.clear()
+    hashes = []
+    for word in words:
+        value = cache.get(word)
+        if value is None:
+            value = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+            cache[word] = value
+        hashes.append(value)
+    array = np.array(hashes, dtype=np.uint64)
+    width = min(SHINGLE_WORDS, len(words))
+    combined = array[: len(array) - width + 1].copy()
+    for offset in range(1, width):
+        combined *= _MIX
+        combined ^= array[offset : len(array) - width + 1 + offset]
+    combined += np.uint64(width)  # a short text's one shingle differs from a 5-gram of the same words
+    return np.unique(combined)
 
 
 def assign_splits(
@@ -63,19 +106,34 @@ def assign_splits(
     Raises:
         ExportError: the ratios are empty, not positive or do not sum to 1, or an id repeats.
     """
-    bounds = _cumulative(ratios)
-    texts: dict[str, str] = {}
-    for doc in docs:
-        if doc.article.id in texts:
-            raise ExportError(
-                f"document id {doc.article.id!r} appears twice; each article must be split once"
-            )
-        texts[doc.article.id] = doc.article.text
-    key_of = {doc_id: doc_id for doc_id in texts}
-    for group in near_duplicate_groups(texts):
+    check_ratios(ratios)
+    ids = [doc.article.id for doc in docs]
+    check_unique(ids)
+    return assign_signed_splits(ids, [shingle_signature(doc.article.text) for doc in docs], ratios, seed)
+
+
+def assign_signed_splits(
+    ids: Sequence[str],
+    signatures: Sequence[Signature],
+    ratios: Mapping[str, float] = DEFAULT_RATIOS,
+    seed: str = DEFAULT_SEED,
+) -> dict[str, str]:
+    """``assign_splits`` for documents given by id and ``shingle_signature`` (ids unique)."""
+    bounds = check_ratios(ratios)
+    key_of = dict(zip(ids, ids, strict=True))
+    for group in _groups(dict(zip(ids, signatures, strict=True)), DUPLICATE_THRESHOLD):
         key = min(group)
         key_of.update(dict.fromkeys(group, key))
     return {doc_id: _split(seed + key, bounds) for doc_id, key in key_of.items()}
+
+
+def check_unique(ids: Sequence[str]) -> None:
+    """Raise ``ExportError`` naming the first document id that appears twice."""
+    seen: set[str] = set()
+    for doc_id in ids:
+        if doc_id in seen:
+            raise ExportError(f"document id {doc_id!r} appears twice; each article must be split once")
+        seen.add(doc_id)
 
 
 def near_duplicate_groups(
@@ -87,34 +145,33 @@ def near_duplicate_groups(
     (lower-cased ``\\w+`` words; a text of fewer words is one shingle) is at least ``threshold``.
     Groups are sorted by their first id.
     """
+    return _groups({doc_id: shingle_signature(text) for doc_id, text in texts.items()}, threshold)
+
+
+def _groups(signatures: Mapping[str, Signature], threshold: float) -> list[list[str]]:
     if not 0 < threshold <= 1:
         raise ExportError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
-    ids = sorted(texts)
-    sets = [_shingles(texts[doc_id]) for doc_id in ids]
-    # Shingles found in one text only come first in the order and can find no candidate: only
-    # the repeated ones are counted, ordered and indexed.
-    seen: set[int] = set()
-    repeated: set[int] = set()
-    for shingles in sets:
-        repeated |= shingles & seen
-        seen |= shingles
-    del seen
-    frequency: Counter[int] = Counter()
-    for shingles in sets:
-        frequency.update(shingles & repeated)
+    ids = sorted(signatures)
+    sets = [signatures[doc_id] for doc_id in ids]
+    repeated, frequency = _repeated(sets)
     # Postings are grouped by the group (union-find root, possibly stale) of their texts: once a
     # text has joined a group, the group's other members need no comparison, so a story repeated
     # in thousands of texts costs one comparison per text instead of one per earlier copy.
     postings: dict[int, dict[int, list[int]]] = defaultdict(dict)
     parent = list(range(len(ids)))
     for index, shingles in enumerate(sets):
-        shared = list(shingles & repeated)
-        prefix_length = len(shingles) - math.ceil(threshold * len(shingles)) + 1
-        unique = len(shingles) - len(shared)
-        if not shared or unique >= prefix_length:
+        size = len(shingles)
+        prefix_length = size - math.ceil(threshold * size) + 1
+        if not size or not len(repeated):
             continue
-        shared.sort(key=lambda shingle: (frequency[shingle], shingle))
-        prefix = shared[: prefix_length - unique]
+        where = np.minimum(np.searchsorted(repeated, shingles), len(repeated) - 1)
+        found = repeated[where] == shingles
+        shared, counts = shingles[found], frequency[where[found]]
+        unique = size - len(shared)
+        if not len(shared) or unique >= prefix_length:
+            continue
+        # Shingles found in one text only come first in the order and can find no candidate.
+        prefix = shared[np.lexsort((shared, counts))][: prefix_length - unique].tolist()
         compared: set[int] = set()
         for shingle in prefix:
             for root, members in postings.get(shingle, {}).items():
@@ -135,17 +192,22 @@ def near_duplicate_groups(
     return sorted((members for members in groups.values() if len(members) > 1), key=lambda g: g[0])
 
 
-def _shingles(text: str) -> frozenset[int]:
-    # Python's str hash is salted per process, but only set equality uses the values: a 64-bit
-    # collision is the only way the grouping could differ between runs.
-    words = _WORD.findall(text.lower())
-    if len(words) < SHINGLE_WORDS:
-        return frozenset([hash(tuple(words))]) if words else frozenset()
-    return frozenset(map(hash, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
+def _repeated(sets: Sequence[Signature]) -> tuple[Signature, npt.NDArray[np.int64]]:
+    """The shingles found in more than one text (sorted) and the number of texts of each."""
+    if not sets:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    every = np.concatenate(sets)
+    every.sort()
+    first = np.ones(len(every), dtype=bool)
+    first[1:] = every[1:] != every[:-1]
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, len(every)))
+    keep = counts > 1
+    return every[starts[keep]], counts[keep]
 
 
-def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
-    shared = len(a & b)
+def _jaccard(a: Signature, b: Signature) -> float:
+    shared = len(np.intersect1d(a, b, assume_unique=True))
     return shared / (len(a) + len(b) - shared)
 
 
@@ -162,7 +224,9 @@ def _union(parent: list[int], a: int, b: int) -> None:
         parent[max(root_a, root_b)] = min(root_a, root_b)
 
 
-def _cumulative(ratios: Mapping[str, float]) -> list[tuple[float, str]]:
+def check_ratios(ratios: Mapping[str, float]) -> list[tuple[float, str]]:
+    """The cumulative bounds of ``ratios``; ``ExportError`` if they are empty, not positive or do
+    not sum to 1."""
     if not ratios:
         raise ExportError("split ratios are empty; give at least one split, e.g. train=1.0")
     bad = {name: share for name, share in ratios.items() if not share > 0 or not math.isfinite(share)}
