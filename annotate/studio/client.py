@@ -7,7 +7,6 @@ connection, rejected token, server too old) and never contain the token.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from annotate.errors import StudioError
+from annotate.instructions import instructions_html
 from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, label_config
 from annotate.schema import Schema
 from annotate.studio.server import DEFAULT_DIR, load_credentials
@@ -165,7 +165,7 @@ class Studio:
         if project is None:
             with self._calling(f"create project {title!r}"):
                 created = self.client.projects.create(
-                    title=title, label_config=config, expert_instruction=instructions(schema),
+                    title=title, label_config=config, expert_instruction=instructions_html(schema),
                     show_collab_predictions=True, description=f"schema {schema.name}@{schema.version}",
                 )  # fmt: skip
             return Project(int(created.id or 0), title, "", created=True)
@@ -180,7 +180,7 @@ class Studio:
         if added:
             with self._calling(f"update the labeling config of project {title!r}"):
                 self.client.projects.update(
-                    id=project.id, label_config=config, expert_instruction=instructions(schema)
+                    id=project.id, label_config=config, expert_instruction=instructions_html(schema)
                 )
         return Project(project.id, title, project.model_version, labels_added=tuple(added))
 
@@ -273,25 +273,6 @@ class Studio:
         """Delete a project with its tasks and annotations."""
         with self._calling(f"delete project {project_id}"):
             self.client.projects.delete(id=project_id)
-
-
-def instructions(schema: Schema) -> str:
-    """Annotator instructions (HTML) generated from the schema's descriptions."""
-    parts = [
-        f"<h3>Entities</h3><ul>{_items((label.name, label.description) for label in schema.entities)}</ul>"
-    ]
-    if schema.events:
-        parts.append(f"<h3>Events</h3><ul>{_items((e.name, e.description) for e in schema.events)}</ul>")
-        parts.append(
-            "<p>Link a trigger to each argument with a relation from the trigger to the entity, "
-            "labelled with the role.</p>"
-            f"<h3>Roles</h3><ul>{_items((r.name, r.description) for r in schema.roles)}</ul>"
-        )
-    return "".join(parts)
-
-
-def _items(pairs: Any) -> str:
-    return "".join(f"<li><b>{html.escape(name)}</b>: {html.escape(text)}</li>" for name, text in pairs)
 
 
 def _compare_configs(current: str, wanted: str) -> tuple[list[str], list[str]]:
