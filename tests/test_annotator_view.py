@@ -10,12 +10,23 @@ hold exactly those edits.
 
 Debian's Chromium (``/usr/bin/chromium``, or ``$ANNOTATE_CHROMIUM``) is used; no browser is
 downloaded. A missing Chromium or Playwright fails these tests: it is never a reason to skip.
+Screenshots go to the ``annotator-view`` folder under pytest's base temp dir (its path is printed
+at the end of the module); ``ANNOTATE_UPDATE_DOCS=1`` also copies the seed article's view to
+``docs/annotator-view.png``.
+
+Tasks are opened the way an annotator opens them, by clicking the task's row in the project's task
+list. Loading ``/projects/<id>/data?task=<id>`` directly races in Label Studio 1.23's data
+manager: it fetches the task and the task list at once, and when the list lands while the editor
+(a lazily loaded chunk, slow on a cold browser cache) is taking the task in, the task's store node
+is replaced, the prediction is dropped and the editor shows an empty annotation for good.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +39,7 @@ from spacy.language import Language
 from annotate.articles import read_articles
 from annotate.document import Article
 from annotate.export.build import export, read_snapshot
-from annotate.labelconfig import ENTITY_CONTROL
+from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, label_config
 from annotate.prelabel import prelabel
 from annotate.schema import Schema
 from annotate.studio.client import Studio
@@ -44,12 +55,19 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("ANNOTATE_CHROMIUM", "/usr/bin/chromium")
+# Nothing leaves the machine: every host name but 127.0.0.1 fails to resolve. (Not a Playwright
+# route: routing turns the browser's HTTP cache off and passes every request through Python.)
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]  # fmt: skip
+# Opening the editor takes 3-10 s (cold browser, loaded 2-core machine); the bound only decides
+# how long a broken page is watched before the test fails with its screenshot.
+EDITOR_TIMEOUT_MS = 90_000
 VIEWPORT: Any = {"width": 1600, "height": 1000}
 DOCS_SCREENSHOT = REPO / "docs" / "annotator-view.png"
+UPDATE_DOCS = os.environ.get("ANNOTATE_UPDATE_DOCS") == "1"
 PROJECT = "annotator-view"
 EMOJI_ID = "emoji-accents"
 EMOJI_TEXT = (
@@ -64,11 +82,15 @@ DELETED, RELABELLED, NEW_LABEL, ADDED, ADDED_LABEL = "Café", "Kraków", "GPE", 
 # What the editor shows, read from its DOM.
 _HIGHLIGHTS = """() => [...document.querySelectorAll('.lsf-richtext .htx-highlight')].map(e => ({
     cls: [...e.classList].find(c => /^htx-highlight-.+-\\d+$/.test(c)) || '',
-    label: e.dataset.label || '', start: e.dataset.start, end: e.dataset.end, text: e.textContent}))"""
+    label: e.dataset.label || '', start: e.dataset.start, end: e.dataset.end, text: e.textContent,
+    underlined: getComputedStyle(e).textDecorationLine.includes('underline')}))"""
 _OUTLINER = """() => [...document.querySelectorAll('.lsf-outliner-item')].map(e => [
     e.querySelector('.lsf-outliner-item__index').textContent,
     e.querySelector('.lsf-labels-list').textContent,
     e.querySelector('.lsf-outliner-item__text')?.textContent ?? ''])"""
+_LABEL_BUTTONS = """() => [...document.querySelectorAll('.lsf-labels .lsf-label')].map(e => [
+    e.querySelector('.lsf-label__text').textContent,
+    e.querySelector('.lsf-label__hotkey')?.textContent ?? ''])"""
 _RELATIONS = """() => [...document.querySelectorAll('.lsf-relations__item')].map(item =>
     [...item.querySelectorAll('.lsf-detailed-region .lsf-detailed-region__index_value')]
         .map(e => e.textContent))"""
@@ -109,15 +131,6 @@ def browser(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
             args=CHROMIUM_ARGS, headless=True, viewport=VIEWPORT,
         )  # fmt: skip
-        # The frontend may try to call home (Sentry, analytics): nothing leaves the machine.
-        context.route(
-            "**/*",
-            lambda route: (
-                route.continue_()
-                if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                else route.abort()
-            ),
-        )
         try:
             page = context.pages[0] if context.pages else context.new_page()
             page.goto(f"{credentials.url}/user/login/")
@@ -129,6 +142,19 @@ def browser(
             yield context
         finally:
             context.close()
+
+
+@pytest.fixture(scope="module")
+def shots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The folder the editor's screenshots go to; its path is reported when the module ends."""
+    folder = tmp_path_factory.getbasetemp() / "annotator-view"
+    folder.mkdir(exist_ok=True)
+    yield folder
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None and any(folder.iterdir()):
+        with capture.global_and_fixture_disabled():  # else the line is captured as teardown output
+            reporter.write_line(f"\nannotator-view screenshots: {folder}")
 
 
 @pytest.fixture(scope="module")
@@ -153,13 +179,40 @@ def annotator_project(
         studio.delete_project(project_id)
 
 
-def _open_task(context: BrowserContext, url: str, project_id: int, task_id: int) -> Page:
-    """A new tab on the task in the editor, once its highlights are drawn."""
+def _open_task(context: BrowserContext, url: str, project_id: int, task_id: int, shots: Path) -> Page:
+    """A new tab on the task in the editor, opened from the project's task list by a click on its
+    row, once its pre-annotations are drawn; a page that never gets there fails the test with a
+    screenshot and the page's last console messages."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     page = context.new_page()
-    page.goto(f"{url}/projects/{project_id}/data?task={task_id}")
-    page.wait_for_selector(".lsf-richtext .htx-highlight", timeout=60_000)
-    _tab(page, "Regions").click()  # the side panel remembers the last tab shown
-    page.wait_for_selector(".lsf-outliner-item", timeout=30_000)
+    console: list[str] = []
+    page.on(
+        "console",
+        lambda m: console.append(f"{m.type}: {m.text[:300]}") if m.type in ("error", "warning") else None,
+    )
+    waiting_for = "the project's task list"
+    try:
+        page.goto(f"{url}/projects/{project_id}/data")
+        row = page.locator(
+            '[data-testid="table-row"]', has=page.locator(f'input[aria-label="Select Task {task_id}"]')
+        )
+        row.wait_for(timeout=EDITOR_TIMEOUT_MS)
+        waiting_for = f"task {task_id}'s pre-annotations in the editor"
+        row.click()
+        page.wait_for_selector(".lsf-richtext .htx-highlight", timeout=EDITOR_TIMEOUT_MS)
+        waiting_for = "the region list"
+        _tab(page, "Regions").click()  # the side panel remembers the last tab shown
+        page.wait_for_selector(".lsf-outliner-item", timeout=30_000)
+    except PlaywrightTimeoutError:
+        shot = shots / f"timeout-task-{task_id}.png"
+        page.screenshot(path=str(shot))
+        messages = "\n  ".join(console[-8:]) or "(none)"
+        pytest.fail(
+            f"{waiting_for} did not show within {EDITOR_TIMEOUT_MS / 1000:g} s at {page.url}\n"
+            f"screenshot: {shot}\nlast console errors and warnings:\n  {messages}",
+            pytrace=False,
+        )
     return page
 
 
@@ -169,12 +222,13 @@ def _region_id(css_class: str) -> str:
 
 
 def _shown_regions(page: Page) -> dict[str, dict[str, Any]]:
-    """Region id -> index, label, offsets and text as the highlights in the text show them."""
+    """Region id -> index, label, offsets, text and underline as the highlights in the text show them."""
     regions: dict[str, dict[str, Any]] = {}
     for fragment in page.evaluate(_HIGHLIGHTS):
         index, _, label = fragment["label"].partition(":")
         region = regions.setdefault(
-            _region_id(fragment["cls"]), {"index": index, "label": label, "text": "", "start": None}
+            _region_id(fragment["cls"]),
+            {"index": index, "label": label, "text": "", "start": None, "underlined": fragment["underlined"]},
         )
         region["text"] += fragment["text"]  # a region crossing a line break is drawn in pieces
         if region["start"] is None and fragment["start"] is not None:
@@ -223,22 +277,21 @@ def _predicted(task: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[tu
 
 @pytest.mark.parametrize("doc", ["seed", "emoji"])
 def test_editor_shows_every_prediction_on_its_text(
-    doc: str, browser: BrowserContext, annotator_project: dict[str, Any], tmp_path: Path,
+    doc: str, browser: BrowserContext, annotator_project: dict[str, Any], shots: Path,
 ) -> None:  # fmt: skip
     """Every predicted entity, trigger and role is shown in the editor on exactly its text."""
     tasks = annotator_project["tasks"]
     doc_id = EMOJI_ID if doc == "emoji" else next(d for d in tasks if d != EMOJI_ID)
     task = tasks[doc_id]
     text = task["data"]["text"]
-    page = _open_task(
-        browser, annotator_project["url"], annotator_project["id"], annotator_project["task_ids"][doc_id]
-    )
+    url, project_id = annotator_project["url"], annotator_project["id"]
+    page = _open_task(browser, url, project_id, annotator_project["task_ids"][doc_id], shots)
     try:
+        page.mouse.move(0, 0)  # no hover hint in the picture
         page.wait_for_timeout(500)  # let the relation arrows settle before the picture
-        page.screenshot(path=str(tmp_path / f"editor-{doc}.png"))
-        if doc == "seed":
-            DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
-            shutil.copyfile(tmp_path / f"editor-{doc}.png", DOCS_SCREENSHOT)
+        page.screenshot(path=str(shots / f"editor-{doc}.png"))
+        if doc == "seed" and UPDATE_DOCS:
+            shutil.copyfile(shots / f"editor-{doc}.png", DOCS_SCREENSHOT)
         predicted, predicted_relations = _predicted(task)
         shown = _shown_regions(page)
         assert set(shown) == set(predicted)
@@ -246,6 +299,7 @@ def test_editor_shows_every_prediction_on_its_text(
             value, value_shown = region["value"], shown[region_id]
             assert (value_shown["start"], value_shown["end"]) == (value["start"], value["end"]), region_id
             assert value_shown["label"] == value["labels"][0], region_id
+            assert value_shown["underlined"] == (region["from_name"] == EVENT_CONTROL), region_id  # triggers
             # the highlight covers exactly the predicted characters (line breaks are drawn as <br>)
             assert value_shown["text"] == text[value["start"] : value["end"]].replace("\n", ""), region_id
             assert value["text"] == text[value["start"] : value["end"]]
@@ -259,7 +313,53 @@ def test_editor_shows_every_prediction_on_its_text(
         index_to_id = {region["index"]: region_id for region_id, region in shown.items()}
         assert Counter(_relations(page, index_to_id)) == Counter(predicted_relations)
         _tab(page, "Relations").click()
-        page.screenshot(path=str(tmp_path / f"editor-{doc}-relations.png"))
+        page.screenshot(path=str(shots / f"editor-{doc}-relations.png"))
+    finally:
+        page.close()
+
+
+def _key(hotkey: str) -> str:
+    """A Label Studio hotkey ("4", "shift+a") as Playwright's key name ("4", "Shift+A")."""
+    *modifiers, key = hotkey.split("+")
+    names = {"shift": "Shift", "ctrl": "Control", "alt": "Alt"}
+    return "+".join([*(names[m] for m in modifiers), key.upper() if len(key) == 1 else key.capitalize()])
+
+
+def test_editor_labels_show_their_hotkeys_and_hints(
+    browser: BrowserContext, annotator_project: dict[str, Any], news_schema: Schema, shots: Path,
+) -> None:  # fmt: skip
+    """Each label shows its own configured hotkey, which picks it, and its description on hover."""
+    configured = {
+        e.get("value"): e.get("hotkey") for e in ET.fromstring(label_config(news_schema)).iter("Label")
+    }
+    descriptions = {label.name: label.description for label in news_schema.entities} | {
+        event.name: event.description for event in news_schema.events
+    }
+    from playwright.sync_api import expect
+
+    tasks, task_ids = annotator_project["tasks"], annotator_project["task_ids"]
+    seed_id = next(d for d in tasks if d != EMOJI_ID)
+    page = _open_task(browser, annotator_project["url"], annotator_project["id"], task_ids[seed_id], shots)
+    try:
+        shown = dict(page.evaluate(_LABEL_BUTTONS))
+        assert shown == configured
+        assert len(set(shown.values())) == len(shown) == len(descriptions)
+        picked = re.compile(r"\blsf-label_selected\b")
+        # a digit, a shift+letter and a shift+digit
+        for label in (news_schema.entities[3].name, news_schema.events[0].name, news_schema.events[-1].name):
+            button = _label_button(page, label)
+            page.keyboard.press(_key(shown[label]))
+            expect(button, f"{shown[label]} does not pick {label}").to_have_class(picked)
+            page.keyboard.press(_key(shown[label]))  # and again: no label picked, nothing drawn
+            expect(button).not_to_have_class(picked)
+            button.hover()
+            hint = page.get_by_test_id("tooltip-body").filter(has_text=descriptions[label])
+            expect(hint).to_have_text(descriptions[label])
+            expect(hint.locator("xpath=..")).to_have_css("opacity", "1")  # faded in
+            if label == news_schema.events[0].name:
+                page.screenshot(path=str(shots / "editor-seed-hint.png"))
+            page.mouse.move(0, 0)
+            hint.wait_for(state="hidden", timeout=5_000)
     finally:
         page.close()
 
@@ -332,7 +432,8 @@ def _submit(page: Page) -> None:
 
 
 def test_editor_corrections_reach_the_exported_gold(
-    browser: BrowserContext, annotator_project: dict[str, Any], news_schema: Schema, tmp_path: Path,
+    browser: BrowserContext, annotator_project: dict[str, Any], news_schema: Schema, shots: Path,
+    tmp_path: Path,
 ) -> None:  # fmt: skip
     """A relabel by hotkey, a deletion and a region added with the mouse are exactly what the export holds."""
     tasks, task_ids = annotator_project["tasks"], annotator_project["task_ids"]
@@ -348,12 +449,12 @@ def test_editor_corrections_reach_the_exported_gold(
     assert regions[relabelled]["value"]["labels"] != [NEW_LABEL]
     assert ADDED not in by_text and text.count(ADDED) == 1
 
-    page = _open_task(browser, url, project_id, task_ids[EMOJI_ID])
+    page = _open_task(browser, url, project_id, task_ids[EMOJI_ID], shots)
     try:
         hotkey = _label_button(page, NEW_LABEL).locator(".lsf-label__hotkey").inner_text().strip()
         assert hotkey, f"{NEW_LABEL} has no hotkey"
         page.locator(f'[class*="htx-highlight-{relabelled}-"]').first.click()
-        page.keyboard.press(hotkey)
+        page.keyboard.press(_key(hotkey))
         page.wait_for_selector(f'[class*="htx-highlight-{relabelled}-"][data-label$=":{NEW_LABEL}"]')
         page.locator(f'[class*="htx-highlight-{deleted}-"]').first.click()
         page.keyboard.press("Backspace")
@@ -374,11 +475,11 @@ def test_editor_corrections_reach_the_exported_gold(
         assert shown[relabelled]["label"] == NEW_LABEL
         [added] = [r for r in shown.values() if r["start"] == start]
         assert (added["end"], added["text"], added["label"]) == (start + len(ADDED), ADDED, ADDED_LABEL)
-        page.screenshot(path=str(tmp_path / "editor-emoji-corrected.png"))
+        page.screenshot(path=str(shots / "editor-emoji-corrected.png"))
         _submit(page)
     finally:
         page.close()
-    page = _open_task(browser, url, project_id, task_ids[seed_id])
+    page = _open_task(browser, url, project_id, task_ids[seed_id], shots)
     try:
         _submit(page)  # the seed article's prediction accepted as it is
     finally:
