@@ -1,53 +1,48 @@
 """Build the gold dataset from a snapshot and write it: Parquet + card, spaCy DocBin, CoNLL.
 
-``build_dataset`` turns snapshot tasks into a ``documents`` and a ``tokens`` ``DatasetDict``;
-``export`` writes them under one folder, atomically: everything goes to a temporary folder beside
-the target, which replaces the previous export only once complete.
+``export`` writes both configurations under one folder, atomically: everything goes to a
+temporary folder beside the target, which replaces the previous export only once complete. It
+streams (``annotate.export.stream``): memory does not grow with the snapshot, and a large
+snapshot file is read by several processes at once.
+
+``build_dataset`` makes the same ``documents`` and ``tokens`` configurations in memory, as
+``DatasetDict`` s (for small inputs: every document and row is held at once).
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import datasets
 from datasets import Dataset, DatasetDict
 
-from annotate.atomic import write_json
 from annotate.document import Document
 from annotate.errors import ExportError
-from annotate.export.card import CardFacts, card_text
 from annotate.export.features import documents_features, tokens_features
 from annotate.export.gold import select_gold, silver_documents
+from annotate.export.report import REPORT_FILE, ExportReport, invalid_spans_error, no_gold_error
+from annotate.export.snapshot import read_snapshot
 from annotate.export.splits import assign_splits
+from annotate.export.stream import write_export, write_report
 from annotate.export.views import AlignmentIssue, document_row, load_tokenizer, token_rows
 from annotate.schema import Schema
 
+__all__ = [
+    "FORMATS",
+    "REPORT_FILE",
+    "BuiltDataset",
+    "ExportReport",
+    "build_dataset",
+    "export",
+    "read_snapshot",
+]
+
 FORMATS = ("hf", "spacy", "conll")
-REPORT_FILE = "export_report.json"
 DEFAULT_RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
-
-
-@dataclass
-class ExportReport:
-    """What an export did, and everything it left out (written as ``export_report.json``)."""
-
-    out: str
-    policy: str
-    splits: dict[str, int] = field(default_factory=dict)
-    left_out: dict[str, int] = field(default_factory=dict)
-    problems: list[dict[str, Any]] = field(default_factory=list)
-    alignment: list[dict[str, Any]] = field(default_factory=list)
-    annotators: int = 0
-    silver: int = 0
-    schema_version: str = ""
-    model_versions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -57,26 +52,6 @@ class BuiltDataset:
     configs: dict[str, DatasetDict]
     documents: dict[str, list[Document]]
     report: ExportReport
-
-
-def read_snapshot(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Stream the tasks of a snapshot written by ``annotate pull``."""
-    path = Path(path)
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as error:
-        raise ExportError(
-            f"{path}: cannot read the snapshot ({error.strerror}); write one with `annotate pull`"
-        ) from None
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise ExportError(
-                        f"{path}:{number}: malformed JSON ({error.msg}); pull the snapshot again"
-                    ) from None
 
 
 def build_dataset(
@@ -100,18 +75,10 @@ def build_dataset(
     report = ExportReport(out="", policy=policy, schema_version=schema.version)
     report.problems = [asdict(p) for p in selection.problems]
     if selection.problems and not allow_invalid:
-        listed = "\n  ".join(
-            f"task {p.task_id} ({p.doc_id}) region {p.region_id}: {p.what}" for p in selection.problems[:20]
-        )
-        more = f"\n  ... and {len(selection.problems) - 20} more" if len(selection.problems) > 20 else ""
-        raise ExportError(
-            f"{len(selection.problems)} invalid spans in the annotations:\n  {listed}{more}\n"
-            "fix them in Label Studio, or export with --allow-invalid to leave them out (then listed "
-            f"in {REPORT_FILE})"
-        )
+        raise invalid_spans_error(selection.problems)
     gold = selection.documents
     if not gold:
-        raise ExportError(f"no gold annotation to export (left out: {dict(selection.left_out) or 'nothing'})")
+        raise no_gold_error(selection.left_out)
     ratios = ratios or DEFAULT_RATIOS
     split_of = assign_splits(gold, ratios, seed=seed)
     documents: dict[str, list[Document]] = {split: [] for split in ratios}
@@ -158,9 +125,13 @@ def export(
     formats: Iterable[str] = ("hf",),
     quality: dict[str, Any] | None = None,
     push_to_hub: str | None = None,
+    workers: int | None = None,
     **options: Any,
 ) -> ExportReport:
     """Build the dataset and write it under ``out``, replacing a previous export only on success.
+
+    ``options`` are those of ``build_dataset``. ``workers`` is the number of processes that read a
+    large snapshot file (``read_snapshot``) at once; default: one per CPU, at most 4.
 
     With ``push_to_hub``, the configurations are uploaded with ``datasets``' own
     ``DatasetDict.push_to_hub`` (token from the usual Hugging Face settings), then the card.
@@ -169,48 +140,33 @@ def export(
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ExportError(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
-    built = build_dataset(tasks, schema, **options)
     out = Path(out)
-    built.report.out = str(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        datasets.disable_progress_bars()
-        if "hf" in formats:
-            for config, dataset in built.configs.items():
-                for split, part in dataset.items():
-                    (staging / config).mkdir(exist_ok=True)
-                    part.to_parquet(str(staging / config / f"{split}-00000-of-00001.parquet"))
-        facts = CardFacts(
-            name=name or out.name, policy=built.report.policy, schema=schema,
-            annotators=built.report.annotators, model_versions=built.report.model_versions,
-            left_out=Counter(built.report.left_out), problems=len(built.report.problems),
-            alignment_issues=len(built.report.alignment), silver=bool(built.report.silver), quality=quality,
+        report = write_export(
+            tasks, staging, schema, name=name or out.name, formats=formats, quality=quality,
+            workers=workers, **options,
         )  # fmt: skip
-        (staging / "README.md").write_text(card_text(built.configs, facts), encoding="utf-8")
-        if "spacy" in formats or "conll" in formats:
-            from annotate.export.formats import write_conll, write_docbins
-
-            if "spacy" in formats:
-                write_docbins(built.documents, staging / "spacy", load_tokenizer(options.get("model")))
-            if "conll" in formats:
-                write_conll(built.configs["tokens"], staging / "conll")
-        write_json(staging / REPORT_FILE, asdict(built.report))
+        report.out = str(out)
+        write_report(staging, report)
         _replace(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if push_to_hub:
-        _push_to_hub(built, out, push_to_hub)
-    return built.report
+        _push_to_hub(out, push_to_hub)
+    return report
 
 
-def _push_to_hub(built: BuiltDataset, out: Path, repo: str) -> None:
+def _push_to_hub(out: Path, repo: str) -> None:
+    import datasets
     from huggingface_hub import HfApi
 
     try:
-        for config, dataset in built.configs.items():
-            dataset.push_to_hub(repo, config_name=config)
+        for config in ("documents", "tokens"):
+            loaded = datasets.load_dataset(str(out), config)
+            loaded.push_to_hub(repo, config_name=config)
         HfApi().upload_file(
             path_or_fileobj=str(out / "README.md"),
             path_in_repo="README.md",

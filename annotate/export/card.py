@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow.compute as pc
-from datasets import Dataset, DatasetDict, DatasetInfo, SplitDict, SplitInfo
+from datasets import DatasetDict, DatasetInfo, Features, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard, DatasetCardData
@@ -36,7 +36,51 @@ class CardFacts:
     quality: Mapping[str, Any] | None = None
 
 
-def card_text(datasets_by_config: Mapping[str, DatasetDict], facts: CardFacts) -> str:
+@dataclass
+class SplitCounts:
+    """Spans of one split of the ``documents`` configuration; labels by ``ClassLabel`` id."""
+
+    entities: int = 0
+    events: int = 0
+    arguments: int = 0
+    entity_labels: Counter[int] = field(default_factory=Counter)
+    event_types: Counter[int] = field(default_factory=Counter)
+
+
+@dataclass
+class CardStats:
+    """Features, rows per split and span counts of the configurations a card describes."""
+
+    features: dict[str, Features]  # configuration -> features
+    rows: dict[str, dict[str, int]]  # configuration -> split -> rows
+    spans: dict[str, SplitCounts]  # split of ``documents`` -> its spans
+
+
+def card_stats(datasets_by_config: Mapping[str, DatasetDict]) -> CardStats:
+    """The ``CardStats`` of configurations held as ``DatasetDict`` s."""
+    stats = CardStats({}, {}, {})
+    for config, dataset in datasets_by_config.items():
+        stats.features[config] = next(iter(dataset.values())).features
+        stats.rows[config] = {split: len(part) for split, part in dataset.items()}
+    for split, part in datasets_by_config["documents"].items():
+        columns = part.with_format("arrow")
+        stats.spans[split] = SplitCounts()
+        count_spans(stats.spans[split], columns["entities"], columns["events"])
+    return stats
+
+
+def count_spans(counts: SplitCounts, entities: Any, events: Any) -> None:
+    """Add the spans of Arrow ``entities`` and ``events`` list columns to ``counts`` (counting
+    row by row in Python costs seconds per thousand articles)."""
+    entities, events = pc.list_flatten(entities), pc.list_flatten(events)
+    counts.entities += len(entities)
+    counts.events += len(events)
+    counts.arguments += len(pc.list_flatten(pc.struct_field(events, "arguments")))
+    counts.entity_labels.update(_value_counts(entities, "label"))
+    counts.event_types.update(_value_counts(events, "type"))
+
+
+def card_text(stats: CardStats, facts: CardFacts) -> str:
     """The whole ``README.md``: YAML header (configs, features, splits) and a generated body."""
     data = DatasetCardData(
         pretty_name=f"{facts.name} (news entities and events)",
@@ -45,24 +89,22 @@ def card_text(datasets_by_config: Mapping[str, DatasetDict], facts: CardFacts) -
         tags=["named-entity-recognition", "event-extraction", "label-studio", "annotate"],
     )
     infos = DatasetInfosDict()
-    for config, dataset in datasets_by_config.items():
+    for config, rows in stats.rows.items():
         splits = SplitDict()
-        for split, part in dataset.items():
-            splits.add(SplitInfo(name=split, num_examples=len(part)))
-        first = next(iter(dataset.values()))
-        infos[config] = DatasetInfo(features=first.features, config_name=config, splits=splits)
+        for split, count in rows.items():
+            splits.add(SplitInfo(name=split, num_examples=count))
+        infos[config] = DatasetInfo(features=stats.features[config], config_name=config, splits=splits)
     infos.to_dataset_card_data(data)
     MetadataConfigs(
         {
-            config: {"data_files": [{"split": s, "path": f"{config}/{s}-*.parquet"} for s in dataset]}
-            for config, dataset in datasets_by_config.items()
+            config: {"data_files": [{"split": s, "path": f"{config}/{s}-*.parquet"} for s in rows]}
+            for config, rows in stats.rows.items()
         }
     ).to_dataset_card_data(data)
-    return str(DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{_body(datasets_by_config, facts)}"))
+    return str(DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{_body(stats, facts)}"))
 
 
-def _body(datasets_by_config: Mapping[str, DatasetDict], facts: CardFacts) -> str:
-    documents = datasets_by_config["documents"]
+def _body(stats: CardStats, facts: CardFacts) -> str:
     schema = facts.schema
     lines = [
         f"# {facts.name}",
@@ -100,11 +142,9 @@ def _body(datasets_by_config: Mapping[str, DatasetDict], facts: CardFacts) -> st
         "| split | articles | entities | events | arguments |",
         "|---|---|---|---|---|",
     ]
-    for split, part in documents.items():
-        entities = len(_spans(part, "entities"))
-        events = _spans(part, "events")
-        arguments = len(pc.list_flatten(pc.struct_field(events, "arguments")))
-        lines.append(f"| {split} | {len(part)} | {entities} | {len(events)} | {arguments} |")
+    for split, counts in stats.spans.items():
+        articles = stats.rows["documents"][split]
+        lines.append(f"| {split} | {articles} | {counts.entities} | {counts.events} | {counts.arguments} |")
     lines += [
         "",
         "## Labels",
@@ -112,20 +152,17 @@ def _body(datasets_by_config: Mapping[str, DatasetDict], facts: CardFacts) -> st
         "Label ids follow the schema's order and never change; new labels are appended.",
         "",
     ]
-    lines += _label_table(documents, "entities", "label", schema.entity_labels, "entity label")
-    lines += _label_table(documents, "events", "type", schema.event_types, "event type")
+    entity_labels = {split: counts.entity_labels for split, counts in stats.spans.items()}
+    event_types = {split: counts.event_types for split, counts in stats.spans.items()}
+    lines += _label_table(entity_labels, schema.entity_labels, "entity label")
+    lines += _label_table(event_types, schema.event_types, "event type")
     if facts.quality:
         lines += ["", "## Quality", "", "```json", _json(facts.quality), "```"]
     return "\n".join(lines) + "\n"
 
 
-def _label_table(documents: DatasetDict, column: str, key: str, names: list[str], title: str) -> list[str]:
-    splits = list(documents)
-    counts: dict[str, Counter[int]] = {}
-    for s in splits:
-        found = pc.value_counts(pc.struct_field(_spans(documents[s], column), key))
-        values, tallies = found.field("values").to_pylist(), found.field("counts").to_pylist()
-        counts[s] = Counter(dict(zip(values, tallies, strict=True)))
+def _label_table(counts: Mapping[str, Counter[int]], names: list[str], title: str) -> list[str]:
+    splits = list(counts)
     rows = [f"| {title} | " + " | ".join(splits) + " |", "|---|" + "---|" * len(splits)]
     for index, name in enumerate(names):
         if any(counts[s][index] for s in splits):
@@ -134,10 +171,10 @@ def _label_table(documents: DatasetDict, column: str, key: str, names: list[str]
     return [*rows, "", f"Declared but absent: {', '.join(unused)}." if unused else "", ""]
 
 
-def _spans(part: Dataset, column: str) -> Any:
-    """Every span of a list column of ``part``, flattened, as Arrow (counting row by row in Python
-    costs seconds per thousand articles)."""
-    return pc.list_flatten(part.with_format("arrow")[column])
+def _value_counts(spans: Any, key: str) -> Counter[int]:
+    found = pc.value_counts(pc.struct_field(spans, key))
+    values, tallies = found.field("values").to_pylist(), found.field("counts").to_pylist()
+    return Counter(dict(zip(values, tallies, strict=True)))
 
 
 def _counts(counter: Counter[str]) -> str:

@@ -17,23 +17,11 @@ from collections.abc import Sequence
 from datasets import ClassLabel, Features, List, Value
 
 from annotate.errors import ExportError
+from annotate.export.tokenview import OUTSIDE, bio_names
+from annotate.export.views import DOCUMENT_COLUMNS
 from annotate.schema import Schema
 
-#: Columns of the ``documents`` configuration besides the metadata columns.
-DOCUMENT_COLUMNS = ("id", "text", "entities", "events")
-OUTSIDE = "O"
-
-
-def bio_names(labels: Sequence[str]) -> list[str]:
-    """BIO tag names for ``labels``: ``["O", "B-L1", "I-L1", "B-L2", "I-L2", ...]``.
-
-    Label ``k`` (0-based) gets ids ``2k + 1`` (B) and ``2k + 2`` (I), so appending a label to the
-    schema appends two tags and moves no existing id.
-    """
-    names = [OUTSIDE]
-    for label in labels:
-        names += [f"B-{label}", f"I-{label}"]
-    return names
+__all__ = ["DOCUMENT_COLUMNS", "OUTSIDE", "bio_names", "documents_features", "tokens_features"]
 
 
 def _string() -> Value:

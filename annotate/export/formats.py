@@ -1,21 +1,23 @@
 """Other formats of the same gold: spaCy DocBin (for ``spacy train``) and CoNLL-2003 style text.
 
-DocBin files carry entities as ``doc.ents`` and triggers in ``doc.spans["events"]``; CoNLL files
-are written from the ``tokens`` configuration, so tokens and tags are exactly the dataset's.
+Both are fed the rows of the dataset as the export writes them, split by split (``DocBins`` the
+``documents`` rows, ``Conll`` the ``tokens`` rows), so their content is exactly the dataset's.
+DocBin files carry entities as ``doc.ents`` and triggers in ``doc.spans["events"]``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
-from datasets import DatasetDict
+import pyarrow as pa
 from spacy.language import Language
 from spacy.tokens import DocBin, SpanGroup
 from spacy.util import filter_spans
 
-from annotate.atomic import atomic_writer
-from annotate.document import Document
+from annotate.export.features import bio_names
+from annotate.schema import Schema
 
 #: spaCy's conventional file names for the splits.
 DOCBIN_NAMES = {
@@ -26,39 +28,92 @@ DOCBIN_NAMES = {
 }
 
 
-def write_docbins(documents: Mapping[str, list[Document]], out: Path, tokenizer: Language) -> None:
+class DocBins:
     """One ``.spacy`` file per split; spans that do not fit token boundaries are expanded to them."""
-    out.mkdir(parents=True, exist_ok=True)
-    for split, docs in documents.items():
-        doc_bin = DocBin(store_user_data=False)
-        for document in docs:
-            doc = tokenizer.make_doc(document.article.text)
+
+    def __init__(self, out: Path, tokenizer: Language, schema: Schema) -> None:
+        self.out, self.tokenizer = out, tokenizer
+        self.labels, self.types = list(schema.entity_labels), list(schema.event_types)
+        self.bins: dict[str, DocBin] = {}
+
+    def __call__(self, config: str, split: str, rows: pa.Table) -> None:
+        """Add ``documents`` rows (with their ``_entity_order`` and ``_event_order``) to ``split``."""
+        if config != "documents":
+            return
+        doc_bin = self.bins.setdefault(split, DocBin(store_user_data=False))
+        for row in rows.select(["text", "entities", "events", "_entity_order", "_event_order"]).to_pylist():
+            doc = self.tokenizer.make_doc(row["text"])
+            entities = [row["entities"][position] for position in row["_entity_order"]]
             ents = [
-                doc.char_span(s.start, s.end, label=s.label, alignment_mode="expand")
-                for s in document.entities
+                doc.char_span(e["start"], e["end"], label=self.labels[e["label"]], alignment_mode="expand")
+                for e in entities
             ]
             doc.ents = filter_spans([span for span in ents if span is not None])
+            events = [row["events"][position] for position in row["_event_order"]]
             triggers = [
-                doc.char_span(e.trigger.start, e.trigger.end, label=e.type, alignment_mode="expand")
-                for e in document.events
+                doc.char_span(
+                    e["trigger"]["start"],
+                    e["trigger"]["end"],
+                    label=self.types[e["type"]],
+                    alignment_mode="expand",
+                )
+                for e in events
             ]
             doc.spans["events"] = SpanGroup(doc, name="events", spans=[t for t in triggers if t is not None])
             doc_bin.add(doc)
-        doc_bin.to_disk(out / DOCBIN_NAMES.get(split, f"{split}.spacy"))
+
+    def close(self, splits: Sequence[str]) -> None:
+        """Write the file of every split."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        for split in splits:
+            doc_bin = self.bins.pop(split, None) or DocBin(store_user_data=False)
+            doc_bin.to_disk(self.out / DOCBIN_NAMES.get(split, f"{split}.spacy"))
 
 
-def write_conll(tokens: DatasetDict, out: Path) -> None:
+class Conll:
     """``<split>.conll`` (entities) and ``<split>.triggers.conll``: ``token -X- _ TAG`` lines."""
-    out.mkdir(parents=True, exist_ok=True)
-    for split, part in tokens.items():
-        for column, suffix in (("ner_tags", ""), ("trigger_tags", ".triggers")):
-            names = part.features[column].feature.names
-            with atomic_writer(out / f"{split}{suffix}.conll") as handle:
-                previous = None
-                for row in part:
-                    if row["doc_id"] != previous:
-                        handle.write("-DOCSTART- -X- O O\n\n")
-                        previous = row["doc_id"]
-                    for token, tag in zip(row["tokens"], row[column], strict=True):
-                        handle.write(f"{token} -X- _ {names[tag]}\n")
-                    handle.write("\n")
+
+    COLUMNS = (("ner_tags", ""), ("trigger_tags", ".triggers"))
+
+    def __init__(self, out: Path, schema: Schema) -> None:
+        self.out = out
+        self.names = {
+            "ner_tags": bio_names(schema.entity_labels),
+            "trigger_tags": bio_names(schema.event_types),
+        }
+        self.files: dict[tuple[str, str], TextIO] = {}
+        self.previous: dict[tuple[str, str], str] = {}
+
+    def __call__(self, config: str, split: str, rows: pa.Table) -> None:
+        """Append ``tokens`` rows to the files of ``split``."""
+        if config != "tokens":
+            return
+        rows_list = rows.select(["doc_id", "tokens", "ner_tags", "trigger_tags"]).to_pylist()
+        for column, suffix in self.COLUMNS:
+            handle = self._file(split, suffix)
+            names = self.names[column]
+            for row in rows_list:
+                if row["doc_id"] != self.previous.get((split, suffix)):
+                    handle.write("-DOCSTART- -X- O O\n\n")
+                    self.previous[split, suffix] = row["doc_id"]
+                for token, tag in zip(row["tokens"], row[column], strict=True):
+                    handle.write(f"{token} -X- _ {names[tag]}\n")
+                handle.write("\n")
+
+    def close(self, splits: Sequence[str]) -> None:
+        """Close every file (a split without sentences gets empty ones)."""
+        for split in splits:
+            for _, suffix in self.COLUMNS:
+                self._file(split, suffix)
+        for handle in self.files.values():
+            handle.close()
+        self.files.clear()
+
+    def _file(self, split: str, suffix: str) -> TextIO:
+        handle = self.files.get((split, suffix))
+        if handle is None:
+            self.out.mkdir(parents=True, exist_ok=True)
+            handle = self.files[split, suffix] = (self.out / f"{split}{suffix}.conll").open(
+                "w", encoding="utf-8"
+            )
+        return handle

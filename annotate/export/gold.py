@@ -70,8 +70,13 @@ def annotator_id(annotation: dict[str, Any]) -> str:
     return "unknown" if who in (None, "") else str(who)
 
 
-def select_gold(tasks: Iterable[dict[str, Any]], schema: Schema, policy: str = "latest") -> GoldSelection:
+def select_gold(
+    tasks: Iterable[dict[str, Any]], schema: Schema, policy: str = "latest", *, keep_unannotated: bool = True
+) -> GoldSelection:
     """Select the gold documents of ``tasks`` (snapshot lines) by ``policy`` (see the module doc).
+
+    ``keep_unannotated=False`` leaves ``unannotated_tasks`` empty (they are still counted in
+    ``left_out``): a whole snapshot's worth of unannotated tasks can be a lot of memory.
 
     Raises:
         ExportError: the policy is unknown, or a task has no text.
@@ -87,7 +92,7 @@ def select_gold(tasks: Iterable[dict[str, Any]], schema: Schema, policy: str = "
                 "only cancelled" if annotations else "only drafts" if task.get("drafts") else "no annotation"
             )
             selection.left_out[reason] += 1
-            if reason != "only cancelled":
+            if reason != "only cancelled" and keep_unannotated:
                 selection.unannotated_tasks.append(task)
             continue
         if policy == "latest":
@@ -138,9 +143,14 @@ def silver_documents(
     if problems is not None:
         problems += found
     elif found:
-        listed = "; ".join(f"task {p.task_id} region {p.region_id}: {p.what}" for p in found[:5])
-        raise ExportError(f"{len(found)} predicted spans cannot be read ({listed})")
+        raise unreadable_predictions_error(found)
     return documents
+
+
+def unreadable_predictions_error(found: list[SpanProblem]) -> ExportError:
+    """The error for predicted spans that cannot be read (the first 5 listed)."""
+    listed = "; ".join(f"task {p.task_id} region {p.region_id}: {p.what}" for p in found[:5])
+    return ExportError(f"{len(found)} predicted spans cannot be read ({listed})")
 
 
 def _when(value: Any) -> datetime:

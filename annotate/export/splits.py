@@ -198,12 +198,9 @@ def _repeated(sets: Sequence[Signature]) -> tuple[Signature, npt.NDArray[np.int6
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
     every = np.concatenate(sets)
     every.sort()
-    first = np.ones(len(every), dtype=bool)
-    first[1:] = every[1:] != every[:-1]
-    starts = np.flatnonzero(first)
-    counts = np.diff(np.append(starts, len(every)))
-    keep = counts > 1
-    return every[starts[keep]], counts[keep]
+    repeated = np.unique(every[1:][every[1:] == every[:-1]])
+    counts = np.searchsorted(every, repeated, "right") - np.searchsorted(every, repeated, "left")
+    return repeated, counts.astype(np.int64)
 
 
 def _jaccard(a: Signature, b: Signature) -> float:

@@ -1,0 +1,156 @@
+"""The export in two passes over the tasks, in bounded memory, into a (staging) folder.
+
+Pass 1 (``annotate.export.parallel``, ``annotate.export.stage``) selects the gold of every task
+and spills the rows of both configurations to disk, keeping in memory only what the splits and
+the report need: per document its id and shingle signature, plus the problems, counts and
+alignment issues. The checks that stop an export run next, in this order: invalid spans (unless
+``allow_invalid``), no gold at all, a repeated document id, unreadable silver predictions,
+metadata keys, rows that cannot be built. Pass 2 (``annotate.export.writer``) deals the spilled
+rows to their splits and writes Parquet, DocBin and CoNLL files, counting for the card.
+
+The result is the same as ``build_dataset`` followed by writing its ``DatasetDict`` s.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from annotate.atomic import write_json
+from annotate.errors import ExportError
+from annotate.export.card import CardFacts, card_text
+from annotate.export.features import documents_features, tokens_features
+from annotate.export.formats import Conll, DocBins
+from annotate.export.gold import POLICIES, unreadable_predictions_error
+from annotate.export.parallel import stage_all
+from annotate.export.report import REPORT_FILE, ExportReport, invalid_spans_error, no_gold_error
+from annotate.export.splits import DEFAULT_RATIOS, assign_signed_splits, check_ratios, check_unique
+from annotate.export.stage import StagedChunk, StageOptions, spill_schema, stage_tokenizer
+from annotate.export.writer import write_configs
+from annotate.schema import Schema
+
+SILVER = "silver"
+
+
+def write_export(
+    tasks: Iterable[dict[str, Any]],
+    folder: Path,
+    schema: Schema,
+    *,
+    name: str,
+    formats: Sequence[str] = ("hf",),
+    quality: Mapping[str, Any] | None = None,
+    policy: str = "latest",
+    ratios: Mapping[str, float] | None = None,
+    seed: str = "annotate",
+    silver: bool = False,
+    allow_invalid: bool = False,
+    model: str | None = None,
+    workers: int | None = None,
+) -> ExportReport:
+    """Export ``tasks`` into the empty ``folder`` (see the module doc); ``report.out`` is left to set.
+
+    Raises:
+        ExportError: see the module doc; also an unknown policy, bad ratios or a malformed snapshot.
+    """
+    if policy not in POLICIES:
+        raise ExportError(f"unknown gold policy {policy!r}; use one of {', '.join(POLICIES)}")
+    ratios = dict(ratios or DEFAULT_RATIOS)
+    check_ratios(ratios)
+    spill = folder / ".spill"
+    spill.mkdir()
+    spill_schemas = {
+        "documents": spill_schema("documents", documents_features(schema, [])),
+        "tokens": spill_schema("tokens", tokens_features(schema)),
+    }
+    options = StageOptions(schema, policy, silver, model, spill, spill_schemas)
+    chunks = list(stage_all(tasks, options, workers))
+    report = ExportReport(out="", policy=policy, schema_version=schema.version)
+    problems = [problem for chunk in chunks for problem in chunk.problems]
+    report.problems = [asdict(p) for p in problems]
+    left_out: Counter[str] = Counter()
+    for chunk in chunks:
+        left_out.update(chunk.left_out)
+    if problems and not allow_invalid:
+        raise invalid_spans_error(problems)
+    ids = [doc_id for chunk in chunks for doc_id in chunk.ids]
+    if not ids:
+        raise no_gold_error(left_out)
+    check_unique(ids)
+    split_of = assign_signed_splits(ids, [s for chunk in chunks for s in chunk.signatures], ratios, seed)
+    del ids
+    for chunk in chunks:
+        chunk.signatures.clear()
+    silver_problems = [problem for chunk in chunks for problem in chunk.silver_problems]
+    if silver_problems:
+        raise unreadable_predictions_error(silver_problems)
+    names = [*ratios, SILVER] if silver else list(ratios)
+    codes = [_split_codes(chunk, split_of, names) for chunk in chunks]
+    sizes = np.bincount(np.concatenate([np.zeros(0, np.int16), *codes]), minlength=len(names))
+    splits = [split for split, size in zip(names, sizes.tolist(), strict=True) if size]
+    renumber = np.cumsum(sizes > 0) - 1  # old split index -> index among the non-empty splits
+    codes = [renumber[chunk_codes].astype(np.int16) for chunk_codes in codes]
+    meta_keys = sorted({key for chunk in chunks for key in chunk.meta_keys})
+    features = {"documents": documents_features(schema, meta_keys), "tokens": tokens_features(schema)}
+    _raise_row_error(chunks, codes)
+
+    sinks: list[DocBins | Conll] = []
+    if "spacy" in formats:
+        sinks.append(DocBins(folder / "spacy", stage_tokenizer(model), schema))
+    if "conll" in formats:
+        sinks.append(Conll(folder / "conll", schema))
+    out = folder if "hf" in formats else spill / "unused"
+    stats = write_configs(spill, codes, splits, features, out, sinks)
+    for sink in sinks:
+        sink.close(splits)
+    shutil.rmtree(spill)
+
+    report.splits = dict(zip(splits, (int(sizes[names.index(split)]) for split in splits), strict=True))
+    report.left_out = dict(left_out)
+    order = {split: index for index, split in enumerate(splits)}
+    issues = [
+        (order[splits[int(codes[chunk.number][document])]], chunk.number, document, issue)
+        for chunk in chunks
+        for document, issue in chunk.issues
+    ]
+    report.alignment = [asdict(issue) for *_, issue in sorted(issues, key=lambda item: item[:3])]
+    report.annotators = len(set().union(*(chunk.annotators for chunk in chunks)))
+    report.silver = report.splits.get(SILVER, 0)
+    report.model_versions = sorted(set().union(*(chunk.model_versions for chunk in chunks)))
+    facts = CardFacts(
+        name=name, policy=policy, schema=schema, annotators=report.annotators,
+        model_versions=report.model_versions, left_out=left_out, problems=len(report.problems),
+        alignment_issues=len(report.alignment), silver=bool(report.silver), quality=quality,
+    )  # fmt: skip
+    (folder / "README.md").write_text(card_text(stats, facts), encoding="utf-8")
+    return report
+
+
+def write_report(folder: Path, report: ExportReport) -> None:
+    """Write ``export_report.json`` into ``folder``."""
+    write_json(folder / REPORT_FILE, asdict(report))
+
+
+def _split_codes(chunk: StagedChunk, split_of: Mapping[str, str], names: list[str]) -> npt.NDArray[np.int16]:
+    """The index in ``names`` of the split of every document of ``chunk`` (silver ones last)."""
+    codes = [names.index(split_of[doc_id]) for doc_id in chunk.ids]
+    codes += [len(names) - 1] * chunk.silver
+    return np.array(codes, dtype=np.int16)
+
+
+def _raise_row_error(chunks: Sequence[StagedChunk], codes: Sequence[npt.NDArray[np.int16]]) -> None:
+    """Raise the error of the first document without a row, in split order, then task order."""
+    errors = [
+        (int(codes[chunk.number][document]), chunk.number, document, message)
+        for chunk in chunks
+        for document, message in chunk.errors
+    ]
+    if errors:
+        raise ExportError(min(errors)[3])
