@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from spacy.language import Language
 from annotate.articles import read_articles
 from annotate.document import Article
 from annotate.errors import AlignmentError, StudioError
-from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
+from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, label_config
 from annotate.prelabel import prelabel
 from annotate.schema import Schema, load_schema
 from annotate.studio.client import Studio
@@ -179,6 +180,21 @@ def test_ensure_project_adds_labels_and_refuses_removals(
     assert "entity:SENTENCE" in grown.labels_added
     with pytest.raises(StudioError, match="has labels the schema lacks: entity:SENTENCE"):
         studio.ensure_project(project, load_schema(path))
+
+
+def test_ensure_project_updates_a_config_with_the_same_labels_but_another_look(
+    studio: Studio, project: str, news_schema: Schema
+) -> None:
+    """A project whose config differs only in colours and hotkeys gets the current config, once."""
+    created = studio.ensure_project(project, news_schema)
+    current = label_config(news_schema)
+    old_look = re.sub(r' hotkey="[^"]*"', "", current).replace('background="', 'background="#1')
+    assert old_look != current
+    studio.client.projects.update(id=created.id, label_config=old_look)
+    updated = studio.ensure_project(project, news_schema)
+    assert updated.config_updated and not updated.labels_added
+    assert str(studio.client.projects.get(id=created.id).label_config).strip() == current.strip()
+    assert not studio.ensure_project(project, news_schema).config_updated
 
 
 def test_pull_returns_annotations_of_two_annotators(
