@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import datasets
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from spacy.tokens import DocBin
@@ -14,7 +17,8 @@ from typer.testing import CliRunner
 
 from annotate.cli import app
 from annotate.errors import ExportError
-from annotate.export.build import REPORT_FILE, export, read_snapshot
+from annotate.export import parallel
+from annotate.export.build import REPORT_FILE, build_dataset, export, read_snapshot
 from annotate.pipeline import load_model
 from annotate.schema import Schema
 
@@ -205,3 +209,79 @@ def test_cli_export_from_snapshot(tmp_path: Path) -> None:
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "## Quality" in card
     assert '"spans_accepted_unchanged": "178/182"' in card  # 4 corrected entity spans, see test_report
+
+
+def _files(out: Path) -> dict[str, Any]:
+    """Every file of an export by relative path: Parquet as (table, metadata), the rest as text."""
+    found: dict[str, Any] = {}
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        name = str(path.relative_to(out))
+        if path.suffix == ".parquet":
+            table = pq.read_table(path)
+            found[name] = (table.to_pylist(), table.schema.metadata)
+        elif path.suffix == ".spacy":
+            found[name] = [d.to_json() for d in DocBin().from_disk(path).get_docs(load_model().vocab)]
+        elif path.name == REPORT_FILE:
+            found[name] = {**json.loads(path.read_text(encoding="utf-8")), "out": None}
+        else:
+            found[name] = path.read_text(encoding="utf-8")
+    return found
+
+
+def test_export_writes_what_build_dataset_builds(tmp_path: Path, news_schema: Schema) -> None:
+    """The streaming export's rows, features and splits are those of the in-memory build_dataset."""
+    options: dict[str, Any] = {
+        "policy": "majority",
+        "silver": True,
+        "ratios": {"train": 0.5, "test": 0.5},
+        "seed": "a",  # sha256("a" + id) puts "seed" in train, "unicode" in test
+    }
+    built = build_dataset(read_snapshot(SNAPSHOT), news_schema, **options)
+    report = export(read_snapshot(SNAPSHOT), tmp_path / "news", news_schema, **options)
+    for config, dataset in built.configs.items():
+        loaded = _load(tmp_path / "news", config)
+        assert list(loaded) == list(dataset) == ["train", "test", "silver"]
+        for split, part in dataset.items():
+            assert loaded[split].features == part.features
+            assert list(loaded[split]) == list(part)
+    assert {**asdict(report), "out": ""} == asdict(built.report)
+    assert report.splits == {"train": 1, "test": 1, "silver": 1}
+    assert [row["id"] for row in _rows(tmp_path / "news", "documents")["train"]] == ["seed"]
+
+
+def test_export_in_worker_processes_writes_the_same_files(
+    tmp_path: Path, news_schema: Schema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read by two worker processes, one line per chunk, the snapshot gives the very same export."""
+    formats = ["hf", "spacy", "conll"]
+    export(read_snapshot(SNAPSHOT), tmp_path / "here" / "news", news_schema, formats=formats, workers=1)
+    monkeypatch.setattr(parallel, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 1)
+    staged: list[int] = []
+    in_workers = parallel._in_workers
+
+    def spy(*args: Any) -> Iterator[parallel.StagedChunk]:
+        for chunk in in_workers(*args):
+            staged.append(chunk.number)
+            yield chunk
+
+    monkeypatch.setattr(parallel, "_in_workers", spy)
+    export(read_snapshot(SNAPSHOT), tmp_path / "workers" / "news", news_schema, formats=formats, workers=2)
+    assert staged == [0, 1, 2]  # one chunk per line
+    expected = _files(tmp_path / "here" / "news")
+    assert set(expected) >= {"documents/train-00000-of-00001.parquet", "spacy/train.spacy", "README.md"}
+    assert _files(tmp_path / "workers" / "news") == expected
+
+
+def test_export_in_worker_processes_names_a_malformed_line(
+    tmp_path: Path, news_schema: Schema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line that is not JSON stops the workers' export with its line number; nothing is left over."""
+    lines = SNAPSHOT.read_text(encoding="utf-8").splitlines(keepends=True)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("".join([*lines[:2], "\n", '{"id": 4, "data": \n', *lines[2:]]), encoding="utf-8")
+    monkeypatch.setattr(parallel, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 1)
+    with pytest.raises(ExportError, match=rf"^{broken}:4: malformed JSON \(Expecting value\)"):
+        export(read_snapshot(broken), tmp_path / "news", news_schema, workers=2)
+    assert [p.name for p in tmp_path.iterdir()] == ["broken.jsonl"]

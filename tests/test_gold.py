@@ -203,6 +203,16 @@ def test_select_gold_counts_tasks_left_out_by_reason(news_schema: Schema) -> Non
     assert [t["id"] for t in selection.unannotated_tasks] == [8, 9]
 
 
+def test_select_gold_keeps_no_unannotated_tasks_when_asked(news_schema: Schema) -> None:
+    """keep_unannotated=False still counts the unannotated tasks but does not hold them."""
+    base = conflicting_task()
+    bare = {**copy.deepcopy(base), "id": 8, "annotations": []}
+    selection = select_gold([base, bare], news_schema, keep_unannotated=False)
+    assert len(selection.documents) == 1
+    assert selection.left_out == Counter({"no annotation": 1})
+    assert selection.unannotated_tasks == []
+
+
 def test_select_gold_names_the_annotation_of_a_problem(news_schema: Schema) -> None:
     """A bad region is listed with its task, region and annotation; the rest of the gold is kept."""
     task = conflicting_task()

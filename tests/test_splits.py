@@ -13,7 +13,7 @@ import pytest
 
 from annotate.document import Article, Document
 from annotate.errors import ExportError
-from annotate.export.splits import assign_splits, near_duplicate_groups
+from annotate.export.splits import assign_splits, near_duplicate_groups, shingle_signature
 
 from .conftest import REPO
 
@@ -126,6 +126,20 @@ def test_near_duplicate_groups_threshold_on_shingle_jaccard() -> None:
         "f": "",
     }
     assert near_duplicate_groups(texts) == [["a", "b"], ["d", "e"]]
+
+
+def test_shingle_signature_is_the_same_in_another_process() -> None:
+    """Signatures hash shingles with BLAKE2b, not the salted str hash: another process agrees."""
+    text = "Rebels attacked Kabul on Monday. Police arrested John Smith in Paris."
+    code = (
+        f"from annotate.export.splits import shingle_signature\nprint(shingle_signature({text!r}).tolist())\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    here = shingle_signature(text)
+    assert json.loads(other.stdout) == here.tolist()
+    assert len(here) == 11 - 5 + 1  # 11 words, 7 distinct 5-grams
+    assert here.tolist() == sorted(set(here.tolist()))
 
 
 def test_near_duplicate_groups_joins_chains() -> None:
