@@ -13,12 +13,15 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import pickle
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+from annotate.errors import ExportError
 from annotate.export.snapshot import MalformedLine, Snapshot, byte_ranges, parse_range
 from annotate.export.stage import StagedChunk, StageOptions, gc_paused, stage_chunk, stage_tokenizer
 
@@ -70,8 +73,12 @@ def stage_all(
 
 
 def _in_workers(snapshot: Snapshot, options: StageOptions, workers: int) -> Iterator[StagedChunk]:
+    # The options go through a file: a worker that dies while starting (e.g. re-running an
+    # unguarded main script) would leave the parent blocked on a pipe larger than its buffer.
+    settings = options.spill / "options.pickle"
+    settings.write_bytes(pickle.dumps(options))
     context = multiprocessing.get_context("spawn")  # not fork: the parent may run threads
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(options,))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(settings,))
     try:
         ranges = enumerate(byte_ranges(snapshot.path, CHUNK_BYTES))
         pending: deque[Future[StagedChunk]] = deque()
@@ -85,20 +92,26 @@ def _in_workers(snapshot: Snapshot, options: StageOptions, workers: int) -> Iter
         lines = 0
         while pending:
             future = pending.popleft()
-            submit()
             try:
+                submit()
                 staged = future.result()
             except MalformedLine as error:
                 raise snapshot.malformed(lines + error.line, error.msg) from None
+            except BrokenProcessPool:
+                raise ExportError(
+                    "a worker process of the export stopped (its error is above). Called from a "
+                    'script? Guard the call with `if __name__ == "__main__":` (worker processes '
+                    "import the main module), or pass workers=1"
+                ) from None
             lines += staged.lines
             yield staged
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _start(options: StageOptions) -> None:
+def _start(settings: Path) -> None:
     global _options
-    _options = options
+    options = _options = pickle.loads(settings.read_bytes())
     stage_tokenizer(options.model)  # load the pipeline while the first chunk is read
 
 
