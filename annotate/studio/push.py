@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,33 @@ class PushReport:
         return f"{self.url}/projects/{self.project.id}/data"
 
 
+class _Sender:
+    """Sends one batch at a time on a background thread: the next batch is read, validated and
+    measured while the server imports the previous one. Batches go out in order, never two at once."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotate-push")
+        self._pending: tuple[Future[int], Callable[[int], None]] | None = None
+
+    def submit(self, send: Callable[[list[dict[str, Any]]], int], items: list[dict[str, Any]],
+               done: Callable[[int], None]) -> None:  # fmt: skip
+        self.wait()
+        self._pending = (self._pool.submit(send, items), done)
+
+    def wait(self) -> None:
+        """Wait for the batch in flight; its error, if any, is raised here."""
+        if self._pending is not None:
+            future, done = self._pending
+            self._pending = None
+            done(future.result())
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
 class _Batch:
-    def __init__(self, send: Callable[[list[dict[str, Any]]], int], size: int) -> None:
-        self.send, self.size = send, size
+    def __init__(self, sender: _Sender, send: Callable[[list[dict[str, Any]]], int], size: int) -> None:
+        self.sender, self.send, self.size = sender, send, size
         self.items: list[dict[str, Any]] = []
         self.bytes = 0
         self.sent = 0
@@ -78,8 +103,11 @@ class _Batch:
 
     def flush(self) -> None:
         if self.items:
-            self.sent += self.send(self.items)
+            self.sender.submit(self.send, self.items, self._count)
             self.items, self.bytes = [], 0
+
+    def _count(self, sent: int) -> None:
+        self.sent += sent
 
 
 def push(
@@ -102,8 +130,29 @@ def push(
     report = PushReport(project=project, url=studio.url)
     remote: dict[str, RemoteTask] = {task.doc_id: task for task in studio.remote_tasks(project.id)}
     validator = TaskBuilder(schema).validator
-    new_tasks = _Batch(lambda items: len(studio.import_tasks(project.id, items)), batch_size)
-    new_predictions = _Batch(lambda items: studio.import_predictions(project.id, items), batch_size)
+    sender = _Sender()
+    try:
+        _send_all(studio, project, remote, tasks, validator, sender, report, batch_size, on_task)
+    finally:
+        sender.close()
+    if report.model_version and report.model_version != project.model_version:
+        studio.set_model_version(project.id, report.model_version)
+    return report
+
+
+def _send_all(
+    studio: Studio,
+    project: Project,
+    remote: dict[str, RemoteTask],
+    tasks: Iterable[dict[str, Any]],
+    validator: ConfigValidator,
+    sender: _Sender,
+    report: PushReport,
+    batch_size: int,
+    on_task: Callable[[], None] | None,
+) -> None:
+    new_tasks = _Batch(sender, lambda items: len(studio.import_tasks(project.id, items)), batch_size)
+    new_predictions = _Batch(sender, lambda items: studio.import_predictions(project.id, items), batch_size)
     seen: set[str] = set()
     for number, task in enumerate(tasks, start=1):
         doc_id, text_hash = _identity(task, number)
@@ -131,10 +180,8 @@ def push(
             on_task()
     new_tasks.flush()
     new_predictions.flush()
+    sender.wait()
     report.created, report.predictions_added = new_tasks.sent, new_predictions.sent
-    if report.model_version and report.model_version != project.model_version:
-        studio.set_model_version(project.id, report.model_version)
-    return report
 
 
 def _identity(task: dict[str, Any], number: int) -> tuple[str, str]:
