@@ -91,12 +91,7 @@ def write_export(
     silver_problems = [problem for chunk in chunks for problem in chunk.silver_problems]
     if silver_problems:
         raise unreadable_predictions_error(silver_problems)
-    names = [*ratios, SILVER] if silver else list(ratios)
-    codes = [_split_codes(chunk, split_of, names) for chunk in chunks]
-    sizes = np.bincount(np.concatenate([np.zeros(0, np.int16), *codes]), minlength=len(names))
-    splits = [split for split, size in zip(names, sizes.tolist(), strict=True) if size]
-    renumber = np.cumsum(sizes > 0) - 1  # old split index -> index among the non-empty splits
-    codes = [renumber[chunk_codes].astype(np.int16) for chunk_codes in codes]
+    splits, codes = _plan(chunks, split_of, [*ratios, SILVER] if silver else list(ratios))
     meta_keys = sorted({key for chunk in chunks for key in chunk.meta_keys})
     features = {"documents": documents_features(schema, meta_keys), "tokens": tokens_features(schema)}
     _raise_row_error(chunks, codes)
@@ -106,17 +101,16 @@ def write_export(
         sinks.append(DocBins(folder / "spacy", stage_tokenizer(model), schema))
     if "conll" in formats:
         sinks.append(Conll(folder / "conll", schema))
-    out = folder if "hf" in formats else spill / "unused"
+    out = folder if "hf" in formats else spill / "unused"  # counted for the card all the same
     stats = write_configs(spill, codes, splits, features, out, sinks)
     for sink in sinks:
         sink.close(splits)
     shutil.rmtree(spill)
 
-    report.splits = dict(zip(splits, (int(sizes[names.index(split)]) for split in splits), strict=True))
+    report.splits = dict(stats.rows["documents"])
     report.left_out = dict(left_out)
-    order = {split: index for index, split in enumerate(splits)}
     issues = [
-        (order[splits[int(codes[chunk.number][document])]], chunk.number, document, issue)
+        (int(codes[chunk.number][document]), chunk.number, document, issue)
         for chunk in chunks
         for document, issue in chunk.issues
     ]
@@ -138,11 +132,24 @@ def write_report(folder: Path, report: ExportReport) -> None:
     write_json(folder / REPORT_FILE, asdict(report))
 
 
-def _split_codes(chunk: StagedChunk, split_of: Mapping[str, str], names: list[str]) -> npt.NDArray[np.int16]:
-    """The index in ``names`` of the split of every document of ``chunk`` (silver ones last)."""
-    codes = [names.index(split_of[doc_id]) for doc_id in chunk.ids]
-    codes += [len(names) - 1] * chunk.silver
-    return np.array(codes, dtype=np.int16)
+def _plan(
+    chunks: Sequence[StagedChunk], split_of: Mapping[str, str], names: list[str]
+) -> tuple[list[str], list[npt.NDArray[np.int16]]]:
+    """The splits that get documents (in the order of ``names``) and, per chunk, the index among
+    them of the split of every document (silver ones, numbered after the gold, last)."""
+    codes = [
+        np.array(
+            [names.index(split_of[doc_id]) for doc_id in chunk.ids] + [len(names) - 1] * chunk.silver,
+            dtype=np.int64,
+        )
+        for chunk in chunks
+    ]
+    used = np.zeros(len(names), dtype=bool)
+    for chunk_codes in codes:
+        used[chunk_codes] = True
+    renumber = np.cumsum(used) - 1  # index in names -> index among the splits used
+    splits = [name for name, is_used in zip(names, used.tolist(), strict=True) if is_used]
+    return splits, [renumber[chunk_codes].astype(np.int16) for chunk_codes in codes]
 
 
 def _raise_row_error(chunks: Sequence[StagedChunk], codes: Sequence[npt.NDArray[np.int16]]) -> None:
