@@ -198,9 +198,12 @@ def _repeated(sets: Sequence[Signature]) -> tuple[Signature, npt.NDArray[np.int6
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
     every = np.concatenate(sets)
     every.sort()
-    repeated = np.unique(every[1:][every[1:] == every[:-1]])
-    counts = np.searchsorted(every, repeated, "right") - np.searchsorted(every, repeated, "left")
-    return repeated, counts.astype(np.int64)
+    # Runs of equal values in the sorted shingles, found without copying them: memory is that of
+    # the shingles once, plus a byte per shingle.
+    edges = np.diff((every[1:] == every[:-1]).view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    del edges
+    return every[starts], (ends - starts + 1).astype(np.int64)
 
 
 def _jaccard(a: Signature, b: Signature) -> float:
