@@ -211,6 +211,15 @@ def test_cli_export_from_snapshot(tmp_path: Path) -> None:
     assert '"spans_accepted_unchanged": "178/182"' in card  # 4 corrected entity spans, see test_report
 
 
+def test_cli_export_no_quality_says_so_in_the_card(tmp_path: Path) -> None:
+    """`--no-quality` skips the report; the card says the figures were not measured."""
+    out = tmp_path / "cli"
+    result = CliRunner().invoke(app, ["export", "--from", str(SNAPSHOT), "--out", str(out), "--no-quality"])
+    assert result.exit_code == 0, result.output
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "not_measured" in card and "spans_accepted_unchanged" not in card
+
+
 def _files(out: Path) -> dict[str, Any]:
     """Every file of an export by relative path: Parquet as (table, metadata), the rest as text."""
     found: dict[str, Any] = {}
