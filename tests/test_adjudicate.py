@@ -41,14 +41,6 @@ class Setup:
     annotations: dict[tuple[int, int], int]  # (task, user) -> annotation id
 
 
-@pytest.fixture(scope="module")
-def studio(studio_server: LocalServer) -> Iterator[Studio]:
-    """A client connected as the admin (the user adjudications are made by)."""
-    credentials = studio_server.credentials
-    with Studio.connect(credentials.url, credentials.token) as studio:
-        yield studio
-
-
 @pytest.fixture
 def project(studio: Studio, request: pytest.FixtureRequest) -> Iterator[str]:
     """A project title unique to the test; the project is deleted afterwards."""

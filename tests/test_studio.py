@@ -30,14 +30,6 @@ from .conftest import REPO, SEEDS
 
 
 @pytest.fixture(scope="session")
-def studio(studio_server: LocalServer) -> Iterator[Studio]:
-    """A client connected to the session's server with the admin's legacy token."""
-    credentials = studio_server.credentials
-    with Studio.connect(credentials.url, credentials.token) as studio:
-        yield studio
-
-
-@pytest.fixture(scope="session")
 def seed_tasks(nlp: Language, news_schema: Schema) -> list[dict[str, Any]]:
     """Tasks for every article in seeds/, pre-labelled once."""
     return list(prelabel(read_articles([SEEDS]), news_schema, nlp=nlp))

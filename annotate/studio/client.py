@@ -180,7 +180,7 @@ class Studio:
                 "removing them could orphan annotations: add them back to the schema or push to a new project"
             )
         # Same labels but another look (colours, hotkeys, layout of a newer annotate): updated too.
-        outdated = bool(added) or current.strip() != config.strip()
+        outdated = current.strip() != config.strip()  # also true when labels were added
         if outdated:
             with self._calling(f"update the labeling config of project {title!r}"):
                 self.client.projects.update(
