@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run stop test test-fast test-browser lint bench clean
+.PHONY: setup run stop test test-fast test-browser lint chromium bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,14 +31,27 @@ lint: $(STAMP)
 # `make test` is what CI runs: the checks, then the whole suite, the browser tests (pytest.mark.browser:
 # the Label Studio editor in Chromium) included. `make test-fast` leaves those out; `make test-browser`
 # runs only them (ANNOTATE_UPDATE_DOCS=1 also refreshes docs/annotator-view.png).
-test: lint
+test: lint chromium
 	$(BIN)/python -m pytest
 
 test-fast: lint
 	$(BIN)/python -m pytest -m "not browser"
 
-test-browser: lint
+test-browser: lint chromium
 	$(BIN)/python -m pytest -m browser
+
+# The browser tests drive Debian's Chromium (Playwright never downloads one): installed here when
+# missing and this runs as root with apt, otherwise the one command to run is printed.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1 && [ ! -x "$${ANNOTATE_CHROMIUM:-/nonexistent}" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq chromium && \
+	    { apt-get install -y -qq fonts-noto-color-emoji || true; }; \
+	  else \
+	    echo "the browser tests need Chromium: run  sudo apt-get install chromium  (or set ANNOTATE_CHROMIUM" \
+	         "to a Chromium binary), or run  make test-fast  to leave them out" >&2; exit 1; \
+	  fi; \
+	fi
 
 
 # Benchmarks (quick sizes, a few minutes on 2 cores); each prints ratios against a baseline run beside it.

@@ -24,7 +24,7 @@ from annotate.errors import (
     SchemaError,
     StudioError,
 )
-from annotate.labelconfig import label_config
+from annotate.labelstudio.labelconfig import label_config
 from annotate.pipeline import build_nlp, model_version
 from annotate.prelabel import prelabel, prelabel_documents, prelabel_files
 from annotate.schema import Schema, load_schema

@@ -13,17 +13,16 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from annotate.document import Article
 from annotate.errors import ArticleError
-
-if TYPE_CHECKING:
-    import pandas as pd
+from annotate.records import records
 
 SUFFIXES = (".txt", ".jsonl", ".json", ".csv", ".parquet")
 META_FIELDS = ("title", "url", "published")
-_CSV_CHUNK_ROWS = 2_000
+#: Longest article read by default (spaCy's own ``max_length``); longer ones are refused.
+MAX_ARTICLE_CHARS = 1_000_000
 # C0/C1 control characters except tab and newline; they break offsets in browsers and parsers.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f]")
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\x85|\u2028|\u2029")
@@ -69,62 +68,74 @@ def read_articles(
     *,
     skip_invalid: bool = False,
     report: ReadReport | None = None,
+    max_chars: int = MAX_ARTICLE_CHARS,
 ) -> Iterator[Article]:
     """Yield the articles in ``paths`` (files or folders), streamed, each once.
 
-    ``.txt`` files hold one article; ``.jsonl``/``.json`` hold objects with a ``text`` field and
-    optional ``id``, ``title``, ``url``, ``published`` (other scalar fields are kept as
-    metadata); ``.csv`` and ``.parquet`` need a ``text`` column. Folders are read recursively in
-    name order; files of other types are listed in ``report.ignored_files``.
+    ``.txt`` files hold one article (its metadata ``file`` is the file's path under the folder
+    given, or its name); ``.jsonl``/``.json`` hold objects with a ``text`` field and optional
+    ``id``, ``title``, ``url``, ``published`` (other scalar fields are kept as metadata);
+    ``.csv`` and ``.parquet`` need a ``text`` column. Folders are read recursively in name order;
+    files of other types are listed in ``report.ignored_files``.
 
     An article's id is the given one, else the hash of its normalised text. An article whose
     text already appeared (under any id) is listed in ``report.duplicates`` and not yielded
-    again; an id reused for another text is an error.
+    again; an id reused for another text is an error, and so is an article longer than
+    ``max_chars`` characters (a book or a data dump rather than news; pre-labelling it would take
+    minutes and gigabytes).
+
+    Every record is read on its own (``annotate.records``): with ``skip_invalid`` a bad record
+    is listed in ``report.skipped`` and the records after it are read as usual, so the articles
+    read, skipped and reported as duplicates add up to the records of the input.
 
     Raises:
-        ArticleError: naming the file and line, for undecodable bytes, malformed JSON, a
-            missing ``text`` column or field, an empty article or a clashing id; with
+        ArticleError: naming the file and line, for undecodable bytes, malformed JSON or CSV, a
+            missing ``text`` column or field, an empty or too long article or a clashing id; with
             ``skip_invalid`` these are recorded in ``report.skipped`` instead.
     """
     report = report if report is not None else ReadReport()
     seen_text: dict[str, str] = {}
     seen_id: dict[str, str] = {}
-    for path in _expand(paths, report):
-        try:
-            for source, record in _records(path):
-                try:
-                    article = _to_article(record, source)
-                    digest = text_hash(article.text)
-                    if digest in seen_text:
-                        report.duplicates.append(Problem(source, f"same text as {seen_text[digest]}"))
-                        continue
-                    if article.id in seen_id:
-                        raise ArticleError(
-                            f"{source}: id {article.id!r} was already used for another text at "
-                            f"{seen_id[article.id]}; give each article its own id"
-                        )
-                except ArticleError as err:
-                    if not skip_invalid:
-                        raise
-                    report.skipped.append(Problem(source, str(err).removeprefix(f"{source}: ")))
+    for path, name in _expand(paths, report):
+        for source, record in records(path):
+            try:
+                if isinstance(record, ArticleError):
+                    raise record
+                if path.suffix.lower() == ".txt":
+                    record["file"] = name
+                article = _to_article(record, source)
+                if len(article.text) > max_chars:
+                    raise ArticleError(
+                        f"{source}: the article has {len(article.text):,} characters, more than the limit of "
+                        f"{max_chars:,}; split it into articles, or raise the limit (--max-chars)"
+                    )
+                digest = text_hash(article.text)
+                if digest in seen_text:
+                    report.duplicates.append(Problem(source, f"same text as {seen_text[digest]}"))
                     continue
-                seen_text[digest] = seen_id[article.id] = source
-                report.read += 1
-                yield article
-        except ArticleError as err:
-            # A whole-file problem (undecodable, unreadable table): skip the rest of the file.
-            if not skip_invalid or not str(err).startswith(str(path)):
-                raise
-            report.skipped.append(Problem(str(path), str(err).removeprefix(f"{path}: ")))
+                if article.id in seen_id:
+                    raise ArticleError(
+                        f"{source}: id {article.id!r} was already used for another text at "
+                        f"{seen_id[article.id]}; give each article its own id"
+                    )
+            except ArticleError as err:
+                if not skip_invalid:
+                    raise
+                report.skipped.append(Problem(source, str(err).removeprefix(f"{source}: ")))
+                continue
+            seen_text[digest] = seen_id[article.id] = source
+            report.read += 1
+            yield article
 
 
-def _expand(paths: Iterable[str | Path], report: ReadReport) -> Iterator[Path]:
+def _expand(paths: Iterable[str | Path], report: ReadReport) -> Iterator[tuple[Path, str]]:
+    """The article files of ``paths``, each with its name relative to the folder given."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 if child.suffix.lower() in SUFFIXES and not child.name.startswith("."):
-                    yield child
+                    yield child, child.relative_to(path).as_posix()
                 else:
                     report.ignored_files.append(str(child))
         elif path.is_file():
@@ -132,109 +143,9 @@ def _expand(paths: Iterable[str | Path], report: ReadReport) -> Iterator[Path]:
                 raise ArticleError(
                     f"{path}: unsupported file type {path.suffix!r}; use one of {', '.join(SUFFIXES)}"
                 )
-            yield path
+            yield path, path.name
         else:
             raise ArticleError(f"{path}: no such file or folder")
-
-
-def _records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    suffix = path.suffix.lower()
-    if suffix == ".txt":
-        yield str(path), {"text": _read_text(path)}
-    elif suffix == ".jsonl":
-        yield from _jsonl_records(path)
-    elif suffix == ".json":
-        yield from _json_records(path)
-    else:
-        yield from _table_records(path)
-
-
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise ArticleError(
-            f"{path}: line {line}: bytes are not UTF-8 (at byte {err.start}); re-encode the file as UTF-8"
-        ) from None
-
-
-def _jsonl_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            source = f"{path}:{number}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ArticleError(f"{source}: bytes are not UTF-8; re-encode the file as UTF-8") from None
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ArticleError(f"{source}: malformed JSON ({err.msg} at column {err.colno})") from None
-            yield source, _as_record(record, source)
-
-
-def _json_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    try:
-        data = json.loads(_read_text(path))
-    except json.JSONDecodeError as err:
-        raise ArticleError(f"{path}: line {err.lineno}: malformed JSON ({err.msg})") from None
-    if isinstance(data, dict):
-        data = [data]
-    if not isinstance(data, list):
-        raise ArticleError(f"{path}: expected an object or a list of objects with a 'text' field")
-    for index, record in enumerate(data):
-        source = f"{path}[{index}]"
-        yield source, _as_record(record, source)
-
-
-def _table_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    try:
-        if path.suffix.lower() == ".csv":
-            import pandas as pd
-
-            with pd.read_csv(
-                path, dtype=str, keep_default_na=False, chunksize=_CSV_CHUNK_ROWS, encoding="utf-8"
-            ) as chunks:
-                yield from _chunk_records(path, chunks, first_row=2)  # the header is line 1
-        else:
-            import pyarrow.parquet as pq
-
-            with pq.ParquetFile(path) as parquet:
-                batches = (b.to_pandas() for b in parquet.iter_batches(batch_size=_CSV_CHUNK_ROWS))
-                yield from _chunk_records(path, batches, first_row=1)
-    except UnicodeDecodeError:
-        raise ArticleError(f"{path}: bytes are not UTF-8; re-encode the file as UTF-8") from None
-    except (ValueError, OSError) as err:
-        if isinstance(err, ArticleError):
-            raise
-        raise ArticleError(f"{path}: cannot read the table: {err}") from None
-
-
-def _chunk_records(
-    path: Path, chunks: Iterable[pd.DataFrame], first_row: int
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    offset = 0
-    for chunk in chunks:
-        if "text" not in chunk.columns:
-            raise ArticleError(
-                f"{path}: no 'text' column (columns: {', '.join(map(str, chunk.columns))}); "
-                "name the column holding the article text 'text'"
-            )
-        for position, record in enumerate(chunk.to_dict(orient="records")):
-            yield f"{path}:row {offset + position + first_row}", {str(k): v for k, v in record.items()}
-        offset += len(chunk)
-
-
-def _as_record(record: Any, source: str) -> dict[str, Any]:
-    if not isinstance(record, dict):
-        raise ArticleError(
-            f"{source}: expected a JSON object with a 'text' field, got {type(record).__name__}"
-        )
-    return record
 
 
 def _to_article(record: dict[str, Any], source: str) -> Article:

@@ -69,12 +69,17 @@ class Event:
 
 @dataclass
 class Document:
-    """What the pre-annotator produces and what one gold annotation becomes."""
+    """What the pre-annotator produces and what one gold annotation becomes.
+
+    ``annotator``: whose annotation the document is (``majority`` for a merge of several), None
+    for predictions.
+    """
 
     article: Article
     entities: list[Span] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     model_version: str | None = None
+    annotator: str | None = None
 
     def entity(self, span_id: str) -> Span:
         """Return the entity span with this id (``KeyError`` if there is none)."""

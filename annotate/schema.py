@@ -1,7 +1,9 @@
 """The label schema: the single source of truth for entity labels, event types and roles.
 
-``load_schema`` reads and validates ``schemas/*.yaml``; everything else that names a label (the
-Label Studio config in ``annotate.labelconfig``, the spaCy patterns in ``annotate.pipeline``,
+``load_schema`` reads and validates a schema file (the default, ``news.yaml``, ships inside the
+package as ``annotate/schemas/news.yaml``; ``schemas/news.yaml`` at the top of the repository
+links to it); everything else that names a label (the
+Label Studio config in ``annotate.labelstudio.labelconfig``, the spaCy patterns in ``annotate.pipeline``,
 the dataset features) is generated from the ``Schema`` returned here.
 """
 
@@ -11,6 +13,7 @@ import hashlib
 import json
 import re
 from functools import cached_property
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from annotate.errors import SchemaError
 
-DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "news.yaml"
+#: The schema shipped with the package (package data, found wherever annotate is installed).
+DEFAULT_SCHEMA = Path(str(files("annotate") / "schemas" / "news.yaml"))
 
 TriggerPos = Literal["VERB", "NOUN", "ADJ", "PROPN"]
 #: Syntactic cues that say where a role's filler sits relative to the trigger (see
@@ -151,7 +155,7 @@ class Schema(_Model):
 
 
 def load_schema(path: str | Path | None = None) -> Schema:
-    """Read, validate and return the schema at ``path`` (default: ``schemas/news.yaml``).
+    """Read, validate and return the schema at ``path`` (default: the packaged ``news.yaml``).
 
     Raises:
         SchemaError: the file is missing, is not YAML, has unknown or missing keys, or its

@@ -1,4 +1,4 @@
-"""Task files: a JSON list of Label Studio tasks, streamed to disk and written atomically."""
+"""Task files: a JSON list of Label Studio tasks, streamed to disk atomically, and read back."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from typing import Any
 
 from annotate.atomic import atomic_writer
 from annotate.errors import ArticleError
+from annotate.records import read_text_file
+
+#: Keys that make a JSON object a Label Studio task rather than an article.
+_TASK_KEYS = frozenset({"data", "predictions", "annotations"})
 
 
 def write_tasks(
@@ -32,32 +36,32 @@ def write_tasks(
     return count
 
 
-def read_tasks(path: str | Path) -> list[dict[str, Any]]:
-    """Read a task file written by ``write_tasks`` (a JSON list of tasks with ``data``).
+def read_task_file(path: str | Path) -> list[dict[str, Any]] | None:
+    """The tasks of a ``.json`` task file, or None when the file holds articles instead.
+
+    A task file is recognised by its structure, not its layout (pretty-printed, keys in any
+    order, a byte order mark): a JSON list (or one object) whose first item has ``data``,
+    ``predictions`` or ``annotations``; an article file's items have ``text`` instead.
 
     Raises:
-        ArticleError: the file is not JSON, not a list, or an item has no ``data`` object.
+        ArticleError: the file cannot be read or is not JSON, or an item of a task file is not a
+            task (naming ``file[index]``).
     """
     path = Path(path)
+    if path.suffix.lower() != ".json":
+        return None
     try:
-        tasks = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ArticleError(f"{path}: not a task file ({error}); write one with `annotate prelabel`") from None
-    if not isinstance(tasks, list):
-        raise ArticleError(f"{path}: a task file holds a JSON list of tasks")
-    for index, task in enumerate(tasks):
+        data = json.loads(read_text_file(path))
+    except json.JSONDecodeError as err:
+        raise ArticleError(f"{path}: line {err.lineno}: malformed JSON ({err.msg})") from None
+    items = [data] if isinstance(data, dict) else data
+    if not isinstance(items, list) or not items or not isinstance(items[0], dict):
+        return None
+    if not _TASK_KEYS & items[0].keys():
+        return None
+    for index, task in enumerate(items):
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             raise ArticleError(
                 f"{path}[{index}]: a task needs a 'data' object; write task files with `annotate prelabel`"
             )
-    return tasks
-
-
-def is_task_file(path: str | Path) -> bool:
-    """Whether ``path`` looks like a task file (a ``.json`` list whose first item has ``data``)."""
-    path = Path(path)
-    if path.suffix.lower() != ".json" or not path.is_file():
-        return False
-    with path.open("rb") as handle:
-        head = handle.read(4096).lstrip()
-    return head.startswith(b"[") and head[1:].lstrip().startswith(b'{"data"')
+    return items

@@ -130,7 +130,7 @@ def run_ours(snapshot: Path, out: Path) -> dict[str, Any]:
 def run_converter(json_list: Path, out: Path) -> dict[str, Any]:
     from label_studio_sdk.converter import Converter
 
-    from annotate.labelconfig import label_config
+    from annotate.labelstudio.labelconfig import label_config
     from annotate.schema import load_schema
 
     config = label_config(load_schema())

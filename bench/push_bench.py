@@ -44,6 +44,7 @@ from annotate.articles import read_articles, text_hash
 from annotate.prelabel import prelabel
 from annotate.schema import Schema, load_schema
 from annotate.studio.client import Studio
+from annotate.studio.projects import ensure_project
 from annotate.studio.pull import pull
 from annotate.studio.push import DEFAULT_BATCH_SIZE, push
 from annotate.studio.server import LocalServer
@@ -167,7 +168,7 @@ def run(
     rows: dict[str, Row] = {}
 
     def project(title: str) -> int:
-        return studio.ensure_project(title, schema).id
+        return ensure_project(studio, title, schema).id
 
     # Warm-up (untimed): the server's first requests load code and fill caches.
     sdk.projects.import_tasks(id=project("warm-up"), request=replicate(seeds, len(seeds), "w"))

@@ -15,14 +15,15 @@ from typer.testing import CliRunner
 from annotate.cli import app
 from annotate.errors import StudioError
 from annotate.export.gold import select_gold
-from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
 from annotate.labelstudio import region_id
-from annotate.quality.adjudicate import adjudicate
+from annotate.quality.adjudicate import adjudicate, check_merged
 from annotate.schema import Schema
-from annotate.studio.client import KEY_ENV, URL_ENV, Studio
+from annotate.studio.client import Studio
+from annotate.studio.connection import KEY_ENV, URL_ENV
+from annotate.studio.projects import ensure_project
 from annotate.studio.pull import pull
 from annotate.studio.server import LocalServer
-from annotate.studio.validation import ConfigValidator
 
 CONFLICTED = "Russian troops attacked Kherson with rockets on Monday, officials in Kyiv said."
 AGREED = "Rebels attacked Kabul on Friday."
@@ -104,7 +105,7 @@ def _agreed_result() -> list[dict[str, Any]]:
 
 
 def _setup(studio: Studio, title: str, schema: Schema) -> Setup:
-    project = studio.ensure_project(title, schema)
+    project = ensure_project(studio, title, schema)
     tasks = [
         {"data": {"text": text, "doc_id": doc_id}} for doc_id, text in (("c", CONFLICTED), ("a", AGREED))
     ]
@@ -194,8 +195,8 @@ def test_adjudicate_merges_conflicts_once(
         ("attacked", "Kherson", "Place"),  # agreed
         ("attacked", "rockets", "Instrument"),  # only one annotator: kept, noted on the trigger
     }
-    validator = ConfigValidator(str(studio.client.projects.get(id=setup.project_id).label_config))
-    assert validator.errors({"result": result, "model_version": "adjudication", "score": 1.0}) == []
+    task = _tasks(studio, setup)[setup.conflicted]
+    check_merged(task, result, news_schema)  # fits the text and the schema
 
     again = adjudicate(studio, project, news_schema)
     assert (again.created, again.updated, again.unchanged, again.agreed, again.conflicts) == (0, 0, 1, 1, 0)
@@ -253,15 +254,22 @@ def test_adjudicate_updates_when_annotators_change(studio: Studio, project: str,
     assert kept["result"] == edited
 
 
-def test_adjudicate_refuses_an_invalid_merge(
-    studio: Studio, project: str, news_schema: Schema, monkeypatch: pytest.MonkeyPatch
+def test_check_merged_refuses_a_result_that_does_not_fit(
+    studio: Studio, project: str, news_schema: Schema
 ) -> None:
-    """A merged result the labeling config rejects is never sent; the error names the task."""
+    """A merged result with a label the schema lacks or a region off its text is never sent."""
     setup = _setup(studio, project, news_schema)
-    monkeypatch.setattr(ConfigValidator, "errors", lambda self, prediction: ["Region 0: invalid label"])
-    with pytest.raises(StudioError, match=f"task {setup.conflicted} \\(doc c\\).*invalid label"):
-        adjudicate(studio, project, news_schema)
-    assert not _truth(_tasks(studio, setup)[setup.conflicted])
+    task = _tasks(studio, setup)[setup.conflicted]
+    good = _conflicted_results()[0]
+    wrong_label = copy.deepcopy(good)
+    wrong_label[0]["value"]["labels"] = ["NOT_A_LABEL"]
+    with pytest.raises(StudioError, match=f"task {setup.conflicted} \\(doc c\\).*NOT_A_LABEL"):
+        check_merged(task, wrong_label, news_schema)
+    off_text = copy.deepcopy(good)
+    off_text[0]["value"]["end"] = len(task["data"]["text"]) + 5
+    with pytest.raises(StudioError, match="do not fit a text"):
+        check_merged(task, off_text, news_schema)
+    check_merged(task, good, news_schema)
 
 
 def test_adjudicate_unknown_project(studio: Studio, news_schema: Schema) -> None:

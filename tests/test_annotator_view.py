@@ -39,7 +39,7 @@ from spacy.language import Language
 from annotate.articles import read_articles
 from annotate.document import Article
 from annotate.export.build import export, read_snapshot
-from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, label_config
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, label_config
 from annotate.prelabel import prelabel
 from annotate.schema import Schema
 from annotate.studio.client import Studio

@@ -82,7 +82,7 @@ def test_read_articles_csv_and_parquet(tmp_path: Path) -> None:
         ("c", "Third.", "T1"),
         ("d", "Fourth.", "T2"),
     ]
-    assert articles[1].source == f"{tmp_path / 't.csv'}:row 3"
+    assert articles[1].source == f"{tmp_path / 't.csv'}:3"
 
 
 def test_read_articles_folder_lists_ignored_files(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from annotate.cli import app
-from annotate.studio.client import KEY_ENV, URL_ENV, Studio
+from annotate.studio.client import Studio
+from annotate.studio.connection import KEY_ENV, URL_ENV
 from annotate.studio.server import LocalServer
 
 from .conftest import SEEDS

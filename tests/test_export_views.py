@@ -71,7 +71,7 @@ def test_bio_names_interleave_b_and_i_in_schema_order() -> None:
 def test_documents_features_classlabels_follow_schema_order() -> None:
     """Entity labels, event types and roles are ClassLabels named from the schema, in its order."""
     features = documents_features(_small_schema(["PER", "LOC"]), ["outlet", "url"])
-    assert list(features) == ["id", "text", "outlet", "url", "entities", "events"]
+    assert list(features) == ["id", "text", "annotator", "outlet", "url", "entities", "events"]
     assert features["outlet"] == Value("string")
     entity = features["entities"].feature
     assert entity["label"] == ClassLabel(names=["PER", "LOC"])

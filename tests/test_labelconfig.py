@@ -10,7 +10,7 @@ from pathlib import Path
 
 from label_studio_sdk.label_interface import LabelInterface
 
-from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, LS_RESERVED_KEYS, label_config
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, LS_RESERVED_KEYS, label_config
 from annotate.schema import Schema
 
 

@@ -9,7 +9,7 @@ from spacy.language import Language
 
 from annotate.document import Article, Document, Span
 from annotate.errors import ExportError
-from annotate.lsreader import SpanProblem, prediction_to_document, result_to_document, task_article
+from annotate.labelstudio.reader import SpanProblem, prediction_to_document, result_to_document, task_article
 from annotate.prelabel import prelabel, prelabel_documents
 from annotate.schema import Schema
 

@@ -11,7 +11,7 @@ from spacy.language import Language
 
 from annotate.articles import read_articles
 from annotate.document import Article, Document
-from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, label_config
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, label_config
 from annotate.pipeline import FALLBACK_MODEL, model_version
 from annotate.prelabel import prelabel, prelabel_documents
 from annotate.schema import Schema

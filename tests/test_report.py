@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from annotate.cli import app
 from annotate.quality.report import build_report
 from annotate.schema import Schema
-from annotate.studio.client import KEY_ENV, URL_ENV, Studio
+from annotate.studio.client import Studio
+from annotate.studio.connection import KEY_ENV, URL_ENV
 from annotate.studio.pull import pull
 from annotate.studio.server import LocalServer
 

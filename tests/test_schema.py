@@ -11,7 +11,7 @@ import yaml
 from label_studio_sdk.label_interface import LabelInterface
 
 from annotate.errors import SchemaError
-from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, TEXT_NAME, label_config
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, TEXT_NAME, label_config
 from annotate.schema import Schema, load_schema
 
 

@@ -96,6 +96,20 @@ def test_server_restart_keeps_credentials_and_data(own_server: LocalServer) -> N
     assert _api(own_server, f"/api/projects/{project['id']}")["title"] == "survives a restart"
 
 
+def test_server_data_dir_made_private_on_every_start(own_server: LocalServer) -> None:
+    """A data dir opened to others (755, database 644) is private again after a start: 700 and 600."""
+    own_server.stop()
+    database = own_server.data_dir / "label_studio.sqlite3"
+    own_server.data_dir.chmod(0o755)
+    database.chmod(0o644)
+    own_server.start()
+    assert stat.S_IMODE(own_server.data_dir.stat().st_mode) == 0o700
+    _api(own_server, "/api/projects", {"title": "written after the start"})
+    for path in own_server.data_dir.rglob("*"):
+        if not path.is_symlink():
+            assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
 def test_server_second_server_on_same_dir_refused(own_server: LocalServer) -> None:
     """A second server on a data dir already served is refused before it starts a process."""
     own_server.start()

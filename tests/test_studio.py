@@ -17,14 +17,15 @@ from spacy.language import Language
 from annotate.articles import read_articles
 from annotate.document import Article
 from annotate.errors import AlignmentError, StudioError
-from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, label_config
+from annotate.labelstudio.config import read_config
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, label_config
 from annotate.prelabel import prelabel
 from annotate.schema import Schema, load_schema
 from annotate.studio.client import Studio
+from annotate.studio.projects import ensure_project
 from annotate.studio.pull import pull
 from annotate.studio.push import push
 from annotate.studio.server import LocalServer
-from annotate.studio.validation import ConfigValidator
 
 from .conftest import REPO, SEEDS
 
@@ -53,15 +54,16 @@ def _snapshot(studio: Studio, title: str, tmp_path: Path) -> list[dict[str, Any]
 
 def test_studio_project_created_from_schema(studio: Studio, project: str, news_schema: Schema) -> None:
     """A new project gets the schema's labels, roles and descriptions as instructions."""
-    created = studio.ensure_project(project, news_schema)
+    created = ensure_project(studio, project, news_schema)
     assert created.created
     server = studio.client.projects.get(id=created.id)
-    validator = ConfigValidator(str(server.label_config))
-    assert validator.labels(ENTITY_CONTROL) == news_schema.entity_labels
-    assert validator.labels(EVENT_CONTROL) == news_schema.event_types
-    assert validator.relation_labels() == news_schema.role_names
+    outline = read_config(str(server.label_config))
+    assert list(outline.labels(ENTITY_CONTROL)) == news_schema.entity_labels
+    assert list(outline.labels(EVENT_CONTROL)) == news_schema.event_types
+    assert list(outline.roles) == news_schema.role_names
+    assert outline.generated
     assert news_schema.entities[0].description in str(server.expert_instruction)
-    assert not studio.ensure_project(project, news_schema).created
+    assert not ensure_project(studio, project, news_schema).created
 
 
 def test_push_seeds_exactly_as_sent(
@@ -139,7 +141,7 @@ def test_push_invalid_prediction_refused_before_sending(
     bad = copy.deepcopy(seed_tasks[0])
     region = next(r for r in bad["predictions"][0]["result"] if r["type"] == "labels")
     region["value"]["labels"] = ["NOT_A_LABEL"]
-    with pytest.raises(AlignmentError, match=f"task {bad['data']['doc_id']}: prediction"):
+    with pytest.raises(AlignmentError, match=f"task 1 \\(article {bad['data']['doc_id']}\\): prediction 0 .*NOT_A_LABEL"):
         push(studio, project, [bad], news_schema)
     found = studio.find_project(project)
     assert found is not None
@@ -150,7 +152,7 @@ def test_server_validates_predictions(
     studio: Studio, project: str, news_schema: Schema, seed_tasks: list[dict[str, Any]]
 ) -> None:
     """With the validation flag on, the server itself rejects a malformed prediction loudly."""
-    created = studio.ensure_project(project, news_schema)
+    created = ensure_project(studio, project, news_schema)
     bad = copy.deepcopy(seed_tasks[0])
     bad["predictions"][0]["result"][0]["value"]["labels"] = ["NOT_A_LABEL"]
     with pytest.raises(StudioError, match="answered 400"):
@@ -161,32 +163,33 @@ def test_ensure_project_adds_labels_and_refuses_removals(
     studio: Studio, project: str, news_schema: Schema, tmp_path: Path
 ) -> None:
     """A label added to the schema is added to the project; a removed one is refused."""
-    raw = yaml.safe_load((REPO / "schemas" / "news.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load(Path(news_schema.path).read_text(encoding="utf-8"))
     smaller = copy.deepcopy(raw)
     smaller["entities"] = [e for e in raw["entities"] if e["name"] != "SENTENCE"]
     smaller["events"] = [e for e in raw["events"] if "SENTENCE" not in json.dumps(e["roles"])]
     path = tmp_path / "smaller.yaml"
     path.write_text(yaml.safe_dump(smaller), encoding="utf-8")
-    studio.ensure_project(project, load_schema(path))
-    grown = studio.ensure_project(project, news_schema)
+    ensure_project(studio, project, load_schema(path))
+    grown = ensure_project(studio, project, news_schema)
     assert "entity:SENTENCE" in grown.labels_added
     with pytest.raises(StudioError, match="has labels the schema lacks: entity:SENTENCE"):
-        studio.ensure_project(project, load_schema(path))
+        ensure_project(studio, project, load_schema(path))
 
 
 def test_ensure_project_updates_a_config_with_the_same_labels_but_another_look(
     studio: Studio, project: str, news_schema: Schema
 ) -> None:
-    """A project whose config differs only in colours and hotkeys gets the current config, once."""
-    created = studio.ensure_project(project, news_schema)
+    """A config an older annotate generated (no stamp, other colours and hotkeys) gets the current one, once."""
+    created = ensure_project(studio, project, news_schema)
     current = label_config(news_schema)
     old_look = re.sub(r' hotkey="[^"]*"', "", current).replace('background="', 'background="#1')
+    old_look = re.sub(r"\n *<!-- annotate:config=.*?-->", "", old_look)
     assert old_look != current
     studio.client.projects.update(id=created.id, label_config=old_look)
-    updated = studio.ensure_project(project, news_schema)
+    updated = ensure_project(studio, project, news_schema)
     assert updated.config_updated and not updated.labels_added
     assert str(studio.client.projects.get(id=created.id).label_config).strip() == current.strip()
-    assert not studio.ensure_project(project, news_schema).config_updated
+    assert not ensure_project(studio, project, news_schema).config_updated
 
 
 def test_pull_returns_annotations_of_two_annotators(

@@ -6,10 +6,14 @@ Only the CLI turns ``AnnotateError`` into a message on stderr and exit code 1.
 from __future__ import annotations
 
 import functools
+import os
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from types import FrameType
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -42,10 +46,25 @@ app.add_typer(studio_app, name="studio")
 err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)
 out = Console(soft_wrap=True, highlight=False, markup=False)
 SchemaOpt = Annotated[
-    Path,
-    typer.Option("--schema", "-s", help="Schema YAML file with the labels, roles and event types.",
-                 exists=True, dir_okay=False),
-]  # fmt: skip
+    Path | None,
+    typer.Option(
+        "--schema",
+        "-s",
+        help="Schema YAML file with the labels, roles and event types (default: the news schema "
+        "shipped with annotate).",
+        exists=True,
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+MaxCharsOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-chars",
+        min=1,
+        help="Longest article accepted, in characters; longer ones are errors (skipped with --skip-invalid).",
+    ),
+]
 ModelOpt = Annotated[
     str | None,
     typer.Option("--model", "-m", help="spaCy pipeline name or path (default: en_core_web_sm, "
@@ -53,18 +72,50 @@ ModelOpt = Annotated[
 ]  # fmt: skip
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: temporary files are removed on the way
+
+
 def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Print an ``AnnotateError`` as one clean message and exit with code 1."""
+    """Run a command so that no traceback reaches the user.
+
+    An ``AnnotateError`` is printed as its one-line message (exit code 1); Ctrl-C and SIGTERM stop
+    the command cleanly (exit code 130; atomic writes leave nothing behind); an ``OSError`` names
+    the file; anything else is a bug, reported in one line (``ANNOTATE_DEBUG=1`` shows the
+    traceback).
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        main = threading.current_thread() is threading.main_thread()  # signals go to the main thread
+        previous = signal.signal(signal.SIGTERM, _terminate) if main else None
         try:
             return func(*args, **kwargs)
         except AnnotateError as error:
-            err.print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
-            raise typer.Exit(1) from None
+            _fail(str(error))
+        except KeyboardInterrupt:
+            err.print("interrupted: stopped before the end; nothing half-written was left behind")
+            raise typer.Exit(130) from None
+        except OSError as error:
+            where = f" ({error.filename})" if error.filename else ""
+            _fail(f"{error.strerror or error}{where}")
+        except Exception as error:
+            if os.environ.get("ANNOTATE_DEBUG"):
+                raise
+            _fail(
+                f"unexpected {type(error).__name__}: {error}. This is a bug in annotate: please report it "
+                "with the command you ran (ANNOTATE_DEBUG=1 shows where it happened)"
+            )
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
+    raise typer.Exit(1)
 
 
 @contextmanager

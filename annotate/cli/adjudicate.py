@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from annotate.cli._util import SchemaOpt, app, err, out, reports_errors
-from annotate.cli.studio_sync import KeyOpt, ProjectOpt, UrlOpt
+from annotate.cli.studio_sync import InsecureOpt, KeyOpt, ProjectOpt, UrlOpt
 from annotate.quality.adjudicate import adjudicate
-from annotate.schema import DEFAULT_SCHEMA, load_schema
+from annotate.schema import load_schema
 from annotate.studio.client import Studio
 
 
@@ -15,7 +15,8 @@ def adjudicate_cli(
     project: ProjectOpt,
     url: UrlOpt = None,
     api_key: KeyOpt = None,
-    schema: SchemaOpt = DEFAULT_SCHEMA,
+    insecure: InsecureOpt = False,
+    schema: SchemaOpt = None,
 ) -> None:
     """Merge disagreeing annotations into a ground-truth annotation that flags each conflict.
 
@@ -23,7 +24,7 @@ def adjudicate_cli(
     annotator's version in the region's meta, for a reviewer to resolve in the editor. Running it
     again updates nothing that did not change, and never overwrites a reviewer's ground truth.
     """
-    with Studio.connect(url, api_key) as studio:
+    with Studio.connect(url, api_key, insecure=insecure) as studio:
         report = adjudicate(studio, project, load_schema(schema))
     for problem in report.problems:
         err.print(f"left out of the merge: task {problem.task_id} region {problem.region_id}: {problem.what}")

@@ -13,7 +13,7 @@ from annotate.cli._util import ModelOpt, SchemaOpt, app, out, reports_errors
 from annotate.pipeline.entities import ALL_FIXES
 from annotate.quality.evaluate import FORMATS, Evaluation, evaluate
 from annotate.quality.metrics import PRF
-from annotate.schema import DEFAULT_SCHEMA, load_schema
+from annotate.schema import load_schema
 
 
 @app.command("evaluate")
@@ -28,7 +28,7 @@ def evaluate_cli(
     corpus_format: Annotated[
         str, typer.Option("--format", "-f", help=f"Gold corpus format: {', '.join(FORMATS)}.")
     ] = "wikievents",
-    schema: SchemaOpt = DEFAULT_SCHEMA,
+    schema: SchemaOpt = None,
     model: ModelOpt = None,
     fixes: Annotated[
         str,

@@ -9,12 +9,13 @@ from typing import Annotated
 import typer
 
 from annotate.cli._util import ModelOpt, SchemaOpt, app, err, out, reports_errors
-from annotate.cli.studio_sync import KeyOpt, UrlOpt, snapshot_source
+from annotate.cli.studio_sync import InsecureOpt, KeyOpt, UrlOpt, snapshot_source
 from annotate.errors import ExportError
 from annotate.export.build import FORMATS, REPORT_FILE, export, read_snapshot
 from annotate.export.gold import POLICIES
+from annotate.export.target import check_target, folder_name
 from annotate.quality.report import build_report, quality_summary
-from annotate.schema import DEFAULT_SCHEMA, load_schema
+from annotate.schema import load_schema
 
 
 def _ratios(text: str) -> dict[str, float]:
@@ -38,7 +39,12 @@ def export_cli(
         ),
     ] = None,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Output folder (default: exports/<project>).")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output folder: new, empty, or an earlier annotate export (default: exports/<project>).",
+        ),
     ] = None,
     policy: Annotated[
         str, typer.Option("--policy", help=f"Gold selection: {', '.join(POLICIES)}.")
@@ -77,19 +83,21 @@ def export_cli(
     push_to_hub: Annotated[
         str | None, typer.Option("--push-to-hub", help="Also upload to this Hub dataset repo.")
     ] = None,
-    schema: SchemaOpt = DEFAULT_SCHEMA,
+    schema: SchemaOpt = None,
     model: ModelOpt = None,
     url: UrlOpt = None,
     api_key: KeyOpt = None,
+    insecure: InsecureOpt = False,
 ) -> None:
     """Export the gold annotations: documents and tokens configurations, split by article, with a card."""
     name = project or (snapshot.stem if snapshot else "dataset")
-    target = out_dir or Path("exports") / name
+    target = out_dir or Path("exports") / folder_name(name)
+    check_target(target)  # before the pull and the quality figures
     loaded = load_schema(schema)
     figures = json.loads(quality.read_text(encoding="utf-8")) if quality else None
     if no_quality and figures is None:
         figures = {"not_measured": "exported with --no-quality; see `annotate report --from SNAPSHOT`"}
-    with snapshot_source(project, snapshot, url, api_key, "export") as source:
+    with snapshot_source(project, snapshot, url, api_key, "export", insecure=insecure) as source:
         if figures is None:  # the card quotes the quality figures of the same snapshot
             figures = quality_summary(build_report(read_snapshot(source), loaded))
         report = export(

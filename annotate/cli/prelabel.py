@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from annotate.cli._util import ModelOpt, SchemaOpt, app, err, out, progress_bar, reports_errors
+from annotate.articles import MAX_ARTICLE_CHARS
+from annotate.cli._util import MaxCharsOpt, ModelOpt, SchemaOpt, app, err, out, progress_bar, reports_errors
 from annotate.prelabel import DEFAULT_BATCH_SIZE, prelabel_files
-from annotate.schema import DEFAULT_SCHEMA, load_schema
+from annotate.schema import load_schema
 
 
 @app.command("prelabel")
@@ -22,7 +23,7 @@ def prelabel_cli(
     out_path: Annotated[
         Path, typer.Option("--out", "-o", help="Where to write the JSON list of Label Studio tasks.")
     ] = Path("tasks.json"),
-    schema: SchemaOpt = DEFAULT_SCHEMA,
+    schema: SchemaOpt = None,
     model: ModelOpt = None,
     n_process: Annotated[
         int, typer.Option("--n-process", "-n", min=1, help="Worker processes for spaCy.")
@@ -33,13 +34,14 @@ def prelabel_cli(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Skip bad articles and report them instead of stopping.")
     ] = False,
+    max_chars: MaxCharsOpt = MAX_ARTICLE_CHARS,
 ) -> None:
     """Pre-label articles with entities and events and write Label Studio tasks."""
     loaded = load_schema(schema)
     with progress_bar("pre-labelling") as advance:
         report = prelabel_files(
             paths, out_path, loaded, model=model, batch_size=batch_size, n_process=n_process,
-            skip_invalid=skip_invalid, on_task=advance,
+            skip_invalid=skip_invalid, max_chars=max_chars, on_task=advance,
         )  # fmt: skip
     read = report.read
     for problem in read.skipped:

@@ -10,11 +10,11 @@ from rich.table import Table
 
 from annotate.atomic import write_json
 from annotate.cli._util import SchemaOpt, app, out, reports_errors
-from annotate.cli.studio_sync import KeyOpt, UrlOpt, snapshot_source
+from annotate.cli.studio_sync import InsecureOpt, KeyOpt, UrlOpt, snapshot_source
 from annotate.export.build import read_snapshot
 from annotate.quality.html import write_report_html
 from annotate.quality.report import build_report
-from annotate.schema import DEFAULT_SCHEMA, load_schema
+from annotate.schema import load_schema
 
 
 @app.command("report")
@@ -29,13 +29,14 @@ def report_cli(
     html_out: Annotated[
         Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")
     ] = None,
-    schema: SchemaOpt = DEFAULT_SCHEMA,
+    schema: SchemaOpt = None,
     url: UrlOpt = None,
     api_key: KeyOpt = None,
+    insecure: InsecureOpt = False,
 ) -> None:
     """Report pre-annotation quality per model version, annotator agreement and throughput."""
     loaded = load_schema(schema)
-    with snapshot_source(project, snapshot, url, api_key, "report") as source:
+    with snapshot_source(project, snapshot, url, api_key, "report", insecure=insecure) as source:
         title = f"annotate quality report: {project or source.name}"
         report = build_report(read_snapshot(source), loaded, title=title)
     _print_summary(report)

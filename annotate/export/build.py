@@ -12,7 +12,6 @@ snapshot file is read by several processes at once.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,8 +25,9 @@ from annotate.export.features import documents_features, tokens_features
 from annotate.export.gold import select_gold, silver_documents
 from annotate.export.report import REPORT_FILE, ExportReport, invalid_spans_error, no_gold_error
 from annotate.export.snapshot import read_snapshot
-from annotate.export.splits import assign_splits
+from annotate.export.splits import assign_splits, check_ratios
 from annotate.export.stream import write_export, write_report
+from annotate.export.target import check_target, finish, staging_folder
 from annotate.export.views import AlignmentIssue, document_row, load_tokenizer, token_rows
 from annotate.schema import Schema
 
@@ -130,6 +130,9 @@ def export(
 ) -> ExportReport:
     """Build the dataset and write it under ``out``, replacing a previous export only on success.
 
+    ``out`` must be new, an empty folder, or an earlier export holding only what it wrote
+    (``annotate.export.target``); this is checked before any work starts.
+
     ``options`` are those of ``build_dataset``. ``workers`` is the number of processes that read a
     large snapshot file (``read_snapshot``) at once; default: one per CPU, at most 4.
 
@@ -141,8 +144,10 @@ def export(
     if unknown:
         raise ExportError(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(FORMATS)}")
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    check_target(out)
+    if "ratios" in options:
+        check_ratios(options["ratios"] or DEFAULT_RATIOS)
+    staging = staging_folder(out)
     try:
         report = write_export(
             tasks, staging, schema, name=name or out.name, formats=formats, quality=quality,
@@ -150,7 +155,7 @@ def export(
         )  # fmt: skip
         report.out = str(out)
         write_report(staging, report)
-        _replace(staging, out)
+        finish(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -177,15 +182,3 @@ def _push_to_hub(out: Path, repo: str) -> None:
         raise ExportError(
             f"the export is written to {out}, but uploading it to {repo!r} failed: {error}"
         ) from None
-
-
-def _replace(staging: Path, out: Path) -> None:
-    """Swap the finished folder in; the old export is removed only after the swap."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-    staging.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -38,7 +38,7 @@ def documents_features(schema: Schema, meta_keys: Sequence[str]) -> Features:
     Args:
         schema: gives the entity label, event type and role names (in schema order).
         meta_keys: article metadata keys; each becomes a string column, in the given order,
-            between ``text`` and ``entities``.
+            between ``annotator`` (whose annotation the row is) and ``entities``.
 
     Raises:
         ExportError: a metadata key is empty, repeated, or collides with a fixed column.
@@ -72,7 +72,7 @@ def documents_features(schema: Schema, meta_keys: Sequence[str]) -> Features:
         "trigger": trigger,
         "arguments": List(argument),
     }
-    columns: dict[str, object] = {"id": _string(), "text": _string()}
+    columns: dict[str, object] = {"id": _string(), "text": _string(), "annotator": _string()}
     columns.update({key: _string() for key in meta_keys})
     columns["entities"] = List(entity)
     columns["events"] = List(event)

@@ -21,11 +21,11 @@ The policies (``POLICIES``):
   annotation kept the prediction unchanged, ``edited`` if some took it from a prediction, else
   ``manual``. With two annotators, a span needs both; with one, the majority is that annotator.
 - ``per-annotator``: one document per annotation (the article id stays the task's ``doc_id``; the
-  annotator is on every span and in ``GoldSelection.document_annotators``).
+  annotator is on every span and on the document, so rows are keyed by document and annotator).
 
 Annotators are named by their Label Studio user id (``completed_by``) as a string, or by the email
 when ``completed_by`` is a user object. Every region or relation that cannot be read (see
-``annotate.lsreader``) is listed in ``GoldSelection.problems``, prefixed with its annotation.
+``annotate.labelstudio.reader``) is listed in ``GoldSelection.problems``, prefixed with its annotation.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from typing import Any
 
 from annotate.document import Argument, Document, Event, Origin, Span
 from annotate.errors import ExportError
-from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
 from annotate.labelstudio import region_id
-from annotate.lsreader import SpanProblem, prediction_to_document, result_to_document
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
+from annotate.labelstudio.reader import SpanProblem, prediction_to_document, result_to_document
 from annotate.schema import Schema
 
 POLICIES = ("latest", "majority", "per-annotator")
@@ -59,7 +59,11 @@ class GoldSelection:
     left_out: Counter[str] = field(default_factory=Counter)  # reason -> tasks
     annotators: set[str] = field(default_factory=set)  # whose annotations the gold is made of
     unannotated_tasks: list[dict[str, Any]] = field(default_factory=list)
-    document_annotators: list[str] = field(default_factory=list)  # parallel to documents
+
+    @property
+    def document_annotators(self) -> list[str | None]:
+        """Whose annotation each document is, in the order of ``documents``."""
+        return [document.annotator for document in self.documents]
 
 
 def annotator_id(annotation: dict[str, Any]) -> str:
@@ -106,8 +110,9 @@ def select_gold(
             latest = {annotator_id(a): a for a in done}  # done is in time order: the last one wins
             documents = [_read(task, a, schema, selection) for a in sorted(latest.values(), key=_order)]
             selection.annotators.update(latest)
-            selection.documents.append(_majority(documents))
-            selection.document_annotators.append(MAJORITY)
+            merged = _majority(documents)
+            merged.annotator = MAJORITY
+            selection.documents.append(merged)
     return selection
 
 
@@ -200,8 +205,8 @@ def _read(
 
 
 def _add(selection: GoldSelection, document: Document, annotator: str) -> None:
+    document.annotator = annotator
     selection.documents.append(document)
-    selection.document_annotators.append(annotator)
     selection.annotators.add(annotator)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotate.errors import ExportError
-from annotate.lsreader import SpanProblem
+from annotate.labelstudio.reader import SpanProblem
 
 REPORT_FILE = "export_report.json"
 

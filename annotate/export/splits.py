@@ -33,6 +33,7 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
+from annotate.articles import text_hash
 from annotate.document import Document
 from annotate.errors import ExportError
 
@@ -99,7 +100,8 @@ def assign_splits(
     the first case; the second is the price of keeping duplicates together.
 
     Args:
-        docs: the documents to split; ids must be unique.
+        docs: the documents to split; several documents of one article (one task's annotators,
+            same id and source) share its split; the same id from two tasks is an error.
         ratios: split name -> share of documents; positive, summing to 1.
         seed: salt of the hash; change it to draw a different split.
 
@@ -107,9 +109,13 @@ def assign_splits(
         ExportError: the ratios are empty, not positive or do not sum to 1, or an id repeats.
     """
     check_ratios(ratios)
-    ids = [doc.article.id for doc in docs]
-    check_unique(ids)
-    return assign_signed_splits(ids, [shingle_signature(doc.article.text) for doc in docs], ratios, seed)
+    origins = [f"{doc.article.source} (text {text_hash(doc.article.text)})" for doc in docs]
+    check_unique([doc.article.id for doc in docs], origins)
+    first: dict[str, Document] = {}
+    for doc in docs:
+        first.setdefault(doc.article.id, doc)
+    ids = list(first)
+    return assign_signed_splits(ids, [shingle_signature(first[i].article.text) for i in ids], ratios, seed)
 
 
 def assign_signed_splits(
@@ -127,13 +133,22 @@ def assign_signed_splits(
     return {doc_id: _split(seed + key, bounds) for doc_id, key in key_of.items()}
 
 
-def check_unique(ids: Sequence[str]) -> None:
-    """Raise ``ExportError`` naming the first document id that appears twice."""
-    seen: set[str] = set()
-    for doc_id in ids:
-        if doc_id in seen:
-            raise ExportError(f"document id {doc_id!r} appears twice; each article must be split once")
-        seen.add(doc_id)
+def check_unique(ids: Sequence[str], sources: Sequence[str] | None = None) -> None:
+    """Raise ``ExportError`` naming the first document id that two articles share.
+
+    With ``sources`` (where each document came from, e.g. its task), an id may repeat for
+    documents of the same source (the annotations of one task by several annotators).
+    """
+    seen: dict[str, str | None] = {}
+    for number, doc_id in enumerate(ids):
+        source = sources[number] if sources is not None else None
+        if doc_id in seen and (sources is None or seen[doc_id] != source):
+            where = f" ({seen[doc_id]} and {source})" if sources is not None else ""
+            raise ExportError(
+                f"document id {doc_id!r} appears twice{where}; each article must be split once: give "
+                "each article its own id"
+            )
+        seen.setdefault(doc_id, source)
 
 
 def near_duplicate_groups(
@@ -224,11 +239,21 @@ def _union(parent: list[int], a: int, b: int) -> None:
         parent[max(root_a, root_b)] = min(root_a, root_b)
 
 
+#: What a split may be named: it becomes a file name in the export, so no path separators or dots.
+_SPLIT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+
+
 def check_ratios(ratios: Mapping[str, float]) -> list[tuple[float, str]]:
-    """The cumulative bounds of ``ratios``; ``ExportError`` if they are empty, not positive or do
-    not sum to 1."""
+    """The cumulative bounds of ``ratios``; ``ExportError`` if they are empty, not positive, do
+    not sum to 1, or a split name is not a plain word (it becomes a file name)."""
     if not ratios:
         raise ExportError("split ratios are empty; give at least one split, e.g. train=1.0")
+    names = [name for name in ratios if not _SPLIT_NAME.fullmatch(name) or name == "silver"]
+    if names:
+        raise ExportError(
+            f"split names {', '.join(map(repr, names))} are not allowed: a split is named with letters, "
+            "digits and _ (starting with a letter), and 'silver' is reserved for --silver"
+        )
     bad = {name: share for name, share in ratios.items() if not share > 0 or not math.isfinite(share)}
     if bad:
         raise ExportError(f"split ratios must be positive, got {bad}")

@@ -35,7 +35,7 @@ from annotate.export.gold import select_gold, silver_documents
 from annotate.export.splits import Signature, shingle_signature
 from annotate.export.tokenview import bio_names
 from annotate.export.views import AlignmentIssue, TagIds, document_row, iter_token_rows, load_tokenizer
-from annotate.lsreader import SpanProblem
+from annotate.labelstudio.reader import SpanProblem
 from annotate.schema import Schema
 
 if TYPE_CHECKING:
@@ -64,6 +64,7 @@ class StagedChunk:
     number: int
     lines: int = 0  # snapshot lines read (byte ranges only)
     ids: list[str] = field(default_factory=list)  # gold documents, in order
+    sources: list[str] = field(default_factory=list)  # their tasks, parallel to ids
     signatures: list[Signature] = field(default_factory=list)  # parallel to ids
     silver: int = 0  # silver documents, numbered after the gold ones
     problems: list[SpanProblem] = field(default_factory=list)
@@ -125,6 +126,7 @@ def _stage(tasks: Sequence[dict[str, Any]], number: int, options: StageOptions) 
     for index, doc in enumerate(docs):
         if index < len(selection.documents):
             staged.ids.append(doc.article.id)
+            staged.sources.append(doc.article.source)
             staged.signatures.append(shingle_signature(doc.article.text))
         staged.meta_keys.update(doc.article.meta)
         staged.model_versions.update(_model_versions(doc))

@@ -31,7 +31,13 @@ from annotate.export.formats import Conll, DocBins
 from annotate.export.gold import POLICIES, unreadable_predictions_error
 from annotate.export.parallel import stage_all
 from annotate.export.report import REPORT_FILE, ExportReport, invalid_spans_error, no_gold_error
-from annotate.export.splits import DEFAULT_RATIOS, assign_signed_splits, check_ratios, check_unique
+from annotate.export.splits import (
+    DEFAULT_RATIOS,
+    Signature,
+    assign_signed_splits,
+    check_ratios,
+    check_unique,
+)
 from annotate.export.stage import StagedChunk, StageOptions, spill_schema, stage_tokenizer
 from annotate.export.writer import write_configs
 from annotate.schema import Schema
@@ -83,11 +89,16 @@ def write_export(
     ids = [doc_id for chunk in chunks for doc_id in chunk.ids]
     if not ids:
         raise no_gold_error(left_out)
-    check_unique(ids)
-    split_of = assign_signed_splits(ids, [s for chunk in chunks for s in chunk.signatures], ratios, seed)
-    del ids
+    check_unique(ids, [source for chunk in chunks for source in chunk.sources])
+    signatures: dict[
+        str, Signature
+    ] = {}  # one per article: its annotators' documents (per-annotator) share a split
     for chunk in chunks:
+        signatures.update(dict(zip(chunk.ids, chunk.signatures, strict=True)))
         chunk.signatures.clear()
+        chunk.sources.clear()
+    split_of = assign_signed_splits(list(signatures), list(signatures.values()), ratios, seed)
+    del ids, signatures
     silver_problems = [problem for chunk in chunks for problem in chunk.silver_problems]
     if silver_problems:
         raise unreadable_predictions_error(silver_problems)

@@ -21,7 +21,7 @@ __all__ = ["AlignmentIssue", "TagIds", "document_row", "iter_token_rows", "load_
 
 SENTENCE_COMPONENT = "senter"
 #: Columns of the ``documents`` configuration besides the metadata columns.
-DOCUMENT_COLUMNS = ("id", "text", "entities", "events")
+DOCUMENT_COLUMNS = ("id", "text", "annotator", "entities", "events")
 
 
 def load_tokenizer(model: str | None = None) -> Language:
@@ -67,7 +67,7 @@ def document_row(doc: Document, meta_keys: Sequence[str]) -> dict[str, Any]:
             key collides with a fixed column.
     """
     article = doc.article
-    row: dict[str, Any] = {"id": article.id, "text": article.text}
+    row: dict[str, Any] = {"id": article.id, "text": article.text, "annotator": doc.annotator}
     for key in meta_keys:
         if key in DOCUMENT_COLUMNS:
             raise ExportError(f"article metadata key {key!r} collides with the dataset column {key!r}")
@@ -77,12 +77,13 @@ def document_row(doc: Document, meta_keys: Sequence[str]) -> dict[str, Any]:
         {"id": s.id, **_offsets(doc, s, "entity"), "label": s.label, **_provenance(s)} for s in entities
     ]
     events = sorted(doc.events, key=lambda e: (e.trigger.start, e.trigger.end, e.type, e.id))
+    by_id = {span.id: span for span in doc.entities}
     row["events"] = []
     for event in events:
         arguments = []
         for argument in event.arguments:
             try:
-                entity = doc.entity(argument.span_id)
+                entity = by_id[argument.span_id]
             except KeyError:
                 raise ExportError(
                     f"document {article.id!r}: event {event.id!r} has a {argument.role!r} argument "

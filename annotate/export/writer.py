@@ -22,6 +22,7 @@ from datasets import Features
 
 from annotate.export.card import CardStats, SplitCounts, count_spans
 from annotate.export.stage import spill_path
+from annotate.export.views import DOCUMENT_COLUMNS
 
 #: Rows per Parquet row group, by configuration.
 ROW_GROUP_ROWS = {"documents": 1000, "tokens": 20000}
@@ -77,7 +78,7 @@ def write_configs(
     return stats
 
 
-_FIXED = ("id", "text", "entities", "events")
+_FIXED = DOCUMENT_COLUMNS
 
 
 class _Files:

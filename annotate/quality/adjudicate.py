@@ -36,12 +36,12 @@ from typing import Any
 from annotate.document import Document
 from annotate.errors import StudioError
 from annotate.export.gold import _order, annotator_id  # the gold policies' annotation order
-from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, TEXT_NAME, label_config
 from annotate.labelstudio import region_id
-from annotate.lsreader import SpanProblem, result_to_document
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, TEXT_NAME
+from annotate.labelstudio.reader import SpanProblem, result_to_document
+from annotate.labelstudio.validation import prediction_problems
 from annotate.schema import Schema
 from annotate.studio.client import Studio
-from annotate.studio.validation import ConfigValidator
 
 MODEL_VERSION = "adjudication"
 _LAYERS = (ENTITY_CONTROL, EVENT_CONTROL)
@@ -85,21 +85,31 @@ def adjudicate(studio: Studio, title: str, schema: Schema) -> AdjudicationReport
         schema: The schema the annotations are read with and the merge is validated against.
 
     Raises:
-        StudioError: there is no such project, a merged result does not fit the labeling config
-            (nothing is sent for that task), or the server failed.
+        StudioError: there is no such project, a merged result does not fit the text and the
+            schema (``check_merged``: nothing is sent for that task), or the server failed.
         ExportError: a task has no text.
     """
-    project = studio.find_project(title)
-    if project is None:
-        raise StudioError(
-            f"no project titled {title!r} at {studio.url}; push to it first with `annotate push`"
-        )
+    project = studio.project(title)
     me = studio.current_user_id()
-    validator = ConfigValidator(label_config(schema))
     report = AdjudicationReport()
     for task in studio.tasks(project.id):
-        _adjudicate_task(studio, task, schema, me, validator, report)
+        _adjudicate_task(studio, task, schema, me, report)
     return report
+
+
+def check_merged(task: dict[str, Any], result: list[dict[str, Any]], schema: Schema) -> None:
+    """Raise ``StudioError`` naming the task if a merged result does not fit its text and the schema.
+
+    The merge is built from spans that passed the same checks, so this guards against a fault
+    in the merge itself: nothing that fails it is ever sent.
+    """
+    problems = prediction_problems(task, {"result": result, "model_version": MODEL_VERSION}, schema)
+    if problems:
+        doc_id = (task.get("data") or {}).get("doc_id")
+        raise StudioError(
+            f"task {task.get('id')} (doc {doc_id}): the adjudicated result does not fit the text and the "
+            f"schema, not sent: {'; '.join(problems)}"
+        )
 
 
 def _adjudicate_task(
@@ -107,7 +117,6 @@ def _adjudicate_task(
     task: dict[str, Any],
     schema: Schema,
     me: int,
-    validator: ConfigValidator,
     report: AdjudicationReport,
 ) -> None:
     annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
@@ -137,12 +146,7 @@ def _adjudicate_task(
     if existing is not None and not _still_ours(existing, ordered, doc_id, me):
         report.skipped_reviewed += 1
         return
-    errors = validator.errors({"result": result, "model_version": MODEL_VERSION, "score": 1.0})
-    if errors:
-        raise StudioError(
-            f"task {task_id} (doc {doc_id}): the adjudicated result does not fit the labeling config, "
-            f"not sent: {'; '.join(errors)}"
-        )
+    check_merged(task, result, schema)
     studio.save_annotation(
         task_id, result, ground_truth=True, annotation_id=None if existing is None else int(existing["id"])
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 from annotate.document import Document
 from annotate.export.gold import annotator_id, select_gold
-from annotate.lsreader import prediction_to_document
+from annotate.labelstudio.reader import prediction_to_document
 from annotate.quality import agreement
 from annotate.quality.compare import Comparison, compare_by_model_version
 from annotate.quality.metrics import PRF
@@ -69,8 +69,8 @@ def annotator_agreement(tasks: list[dict[str, Any]], schema: Schema) -> dict[str
     """Agreement on the tasks that two or more annotators completed."""
     selection = select_gold(tasks, schema, "per-annotator")
     by_task: dict[str, dict[str, Document]] = defaultdict(dict)
-    for document, annotator in zip(selection.documents, selection.document_annotators, strict=True):
-        by_task[document.article.id][annotator] = document
+    for document in selection.documents:
+        by_task[document.article.id][document.annotator or "unknown"] = document
     shared = {doc_id: docs for doc_id, docs in by_task.items() if len(docs) >= 2}
     annotators = sorted({name for docs in shared.values() for name in docs})
     section: dict[str, Any] = {"tasks": len(shared), "annotators": annotators}

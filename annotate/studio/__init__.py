@@ -1,6 +1,6 @@
-"""Everything that talks to Label Studio: the SDK client, push, pull and the local server.
+"""Everything that talks to Label Studio over the network: the client, push, pull and the local server.
 
-This package is the only code that imports ``label_studio_sdk``; SDK errors become
-``annotate.errors.StudioError`` here. Submodules are imported where used, so that importing one
-(``annotate.studio.validation``) does not start the whole client.
+This package is the only code that imports ``label_studio_sdk`` or sends requests; SDK and HTTP
+errors become ``annotate.errors.StudioError`` here. Label Studio JSON itself (tasks, results,
+configs) is built and checked without the network, in ``annotate.labelstudio``.
 """

@@ -1,36 +1,33 @@
-"""The one module that talks to Label Studio through ``label_studio_sdk``.
+"""``Studio``: a connection to one Label Studio server, with verb methods on plain dicts and dataclasses.
 
-``Studio`` wraps the SDK client with verb methods on plain dicts and dataclasses; SDK errors and
-network failures become one-line ``StudioError``s that say what went wrong (wrong URL, refused
-connection, rejected token, server too old) and never contain the token.
+Reads of projects, users and annotations go through ``label_studio_sdk``; task pages, imports and
+deletions go through annotate's own client (``annotate.studio.http``), which never retries a
+write. Both ignore proxy settings for a loopback server, so a local server's key never passes a
+proxy, and neither follows redirects, so the key never reaches another host. Every failure
+becomes a one-line ``StudioError`` that says what went wrong and never contains the key.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
 
 from annotate.errors import StudioError
-from annotate.instructions import instructions_html
-from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, label_config
-from annotate.schema import Schema
-from annotate.studio.server import DEFAULT_DIR, load_credentials
-from annotate.studio.validation import ConfigValidator
+from annotate.studio.connection import is_loopback, resolve_connection
+from annotate.studio.http import Http
+from annotate.studio.server import DEFAULT_DIR
 
-URL_ENV = "LABEL_STUDIO_URL"
-KEY_ENV = "LABEL_STUDIO_API_KEY"
 #: Personal access tokens (JWT) arrived in 1.17; older servers are refused up front.
 MIN_SERVER_VERSION = (1, 17)
 DEFAULT_TIMEOUT = 120.0
+_NO_RETRY = {"max_retries": 0}  # the SDK retries a write whose answer was lost: never for writes
 
 
 @dataclass(frozen=True)
@@ -43,6 +40,8 @@ class Project:
     created: bool = False
     labels_added: tuple[str, ...] = ()
     config_updated: bool = False
+    description: str = ""
+    tasks: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,24 +52,8 @@ class RemoteTask:
     doc_id: str
     text_hash: str
     model_versions: frozenset[str] = field(default_factory=frozenset)
-
-
-def resolve_connection(
-    url: str | None = None, api_key: str | None = None, studio_dir: Path = DEFAULT_DIR
-) -> tuple[str, str]:
-    """URL and API key: explicit values, else the environment, else the local server's credentials."""
-    url = url or os.environ.get(URL_ENV)
-    api_key = api_key or os.environ.get(KEY_ENV)
-    if not (url and api_key):
-        credentials_path = studio_dir / "credentials.json"
-        if not credentials_path.exists():
-            missing = " and ".join(n for n, v in ((URL_ENV, url), (KEY_ENV, api_key)) if not v)
-            raise StudioError(
-                f"no Label Studio to talk to: set {missing}, or start a local one with `annotate studio up`"
-            )
-        credentials = load_credentials(credentials_path)
-        url, api_key = url or credentials.url, api_key or credentials.token
-    return url.rstrip("/"), api_key
+    annotations: int = 0  # submitted, skipped and draft annotations: work not to be lost
+    file: str = ""
 
 
 class Studio:
@@ -78,18 +61,20 @@ class Studio:
 
     def __init__(self, url: str, api_key: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.url = url.rstrip("/")
-        # Our own HTTP client, so that close() releases its connections.
-        self._http = httpx.Client(timeout=timeout)
+        self.http = Http(self.url, api_key, timeout=timeout)
+        # The SDK's own client: proxy settings apply to remote servers only, as for ``self.http``.
+        self._sdk_http = httpx.Client(timeout=timeout, trust_env=not is_loopback(self.url))
         try:
             with self._calling("connect"):
-                self.client = LabelStudio(base_url=self.url, api_key=api_key, httpx_client=self._http)
+                self.client = LabelStudio(base_url=self.url, api_key=api_key, httpx_client=self._sdk_http)
         except StudioError:
             self.close()
             raise
 
     def close(self) -> None:
         """Release the connections to the server."""
-        self._http.close()
+        self.http.close()
+        self._sdk_http.close()
 
     def __enter__(self) -> Studio:
         return self
@@ -99,10 +84,19 @@ class Studio:
 
     @classmethod
     def connect(
-        cls, url: str | None = None, api_key: str | None = None, *, studio_dir: Path = DEFAULT_DIR
+        cls,
+        url: str | None = None,
+        api_key: str | None = None,
+        *,
+        studio_dir: Path = DEFAULT_DIR,
+        insecure: bool = False,
     ) -> Studio:
-        """Connect and check the server: reachable, token accepted, version recent enough."""
-        studio = cls(*resolve_connection(url, api_key, studio_dir))
+        """Connect and check the server: reachable, key accepted, version recent enough.
+
+        The URL and key are resolved by ``annotate.studio.connection.resolve_connection``.
+        """
+        connection = resolve_connection(url, api_key, studio_dir=studio_dir, insecure=insecure)
+        studio = cls(connection.url, connection.api_key)
         try:
             studio.check()
         except StudioError:
@@ -110,26 +104,17 @@ class Studio:
             raise
         return studio
 
-    @contextmanager
-    def _calling(self, what: str) -> Iterator[None]:
-        try:
-            yield
-        except ApiError as error:
-            raise StudioError(_describe(error, what, self.url)) from None
-        except httpx.ConnectError:
-            raise StudioError(
-                f"cannot connect to Label Studio at {self.url} (connection refused or unknown host); "
-                "check the URL, or start a local server with `annotate studio up`"
-            ) from None
-        except httpx.TimeoutException:
-            raise StudioError(
-                f"Label Studio at {self.url} did not answer in time to {what}; try again"
-            ) from None
-        except httpx.HTTPError as error:
-            raise StudioError(f"cannot {what} at {self.url}: {type(error).__name__}") from None
+    def _calling(self, what: str) -> AbstractContextManager[None]:
+        return self.http.calling(what)
+
+    def request(
+        self, method: str, path: str, what: str, *, params: dict[str, Any] | None = None, body: Any = None
+    ) -> Any:
+        """``Http.request`` on this server (see ``annotate.studio.http``)."""
+        return self.http.request(method, path, what, params=params, body=body)
 
     def check(self) -> str:
-        """Return the server version; raise if the token is refused or the server is too old."""
+        """Return the server version; raise if the key is refused or the server is too old."""
         with self._calling("check the API key"):
             self.client.users.whoami()
         with self._calling("read the server version"):
@@ -143,114 +128,178 @@ class Studio:
             )
         return release
 
-    def find_project(self, title: str) -> Project | None:
-        """The project with exactly this title, if any (an ambiguous title is an error)."""
+    def projects_titled(self, title: str) -> list[Project]:
+        """Every project with exactly this title, oldest first."""
         with self._calling(f"look up project {title!r}"):
             found = [p for p in self.client.projects.list(title=title, page_size=100) if p.title == title]
+        projects = [
+            Project(
+                int(p.id or 0),
+                title,
+                str(p.model_version or ""),
+                description=str(p.description or ""),
+                tasks=int(getattr(p, "task_number", 0) or 0),
+            )
+            for p in found
+        ]
+        return sorted(projects, key=lambda project: project.id)
+
+    def find_project(self, title: str) -> Project | None:
+        """The project with exactly this title, if any (an ambiguous title is an error)."""
+        found = self.projects_titled(title)
         if len(found) > 1:
             ids = ", ".join(str(p.id) for p in found)
-            raise StudioError(f"{len(found)} projects are titled {title!r} (ids {ids}); rename all but one")
-        if not found:
-            return None
-        project = found[0]
-        return Project(int(project.id or 0), title, str(project.model_version or ""))
-
-    def ensure_project(self, title: str, schema: Schema) -> Project:
-        """Find or create the project; bring its labeling config up to date with the schema.
-
-        Labels the schema adds are added to the project, and a config generated by another version
-        of annotate (colours, hotkeys, layout) is replaced. Labels or roles the project has but the
-        schema lacks are refused: removing them could orphan annotations.
-        """
-        config = label_config(schema)
-        project = self.find_project(title)
-        if project is None:
-            with self._calling(f"create project {title!r}"):
-                created = self.client.projects.create(
-                    title=title, label_config=config, expert_instruction=instructions_html(schema),
-                    show_collab_predictions=True, description=f"schema {schema.name}@{schema.version}",
-                )  # fmt: skip
-            return Project(int(created.id or 0), title, "", created=True)
-        with self._calling(f"read project {title!r}"):
-            current = str(self.client.projects.get(id=project.id).label_config or "")
-        missing, added = _compare_configs(current, config)
-        if missing:
             raise StudioError(
-                f"project {title!r} (id {project.id}) has labels the schema lacks: {', '.join(missing)}; "
-                "removing them could orphan annotations: add them back to the schema or push to a new project"
+                f"{len(found)} projects are titled {title!r} (ids {ids}); `annotate push` to it removes "
+                "empty copies annotate made, otherwise rename all but one"
             )
-        # Same labels but another look (colours, hotkeys, layout of a newer annotate): updated too.
-        outdated = current.strip() != config.strip()  # also true when labels were added
-        if outdated:
-            with self._calling(f"update the labeling config of project {title!r}"):
-                self.client.projects.update(
-                    id=project.id, label_config=config, expert_instruction=instructions_html(schema)
-                )
-        return Project(
-            project.id, title, project.model_version, labels_added=tuple(added), config_updated=outdated
-        )
+        return found[0] if found else None
 
-    def remote_tasks(self, project_id: int, page_size: int = 1000) -> Iterator[RemoteTask]:
-        """Every task of the project with its identity and the model versions of its predictions."""
-        with self._calling(f"list the tasks of project {project_id}"):
-            pager = self.client.tasks.list(
-                project=project_id,
-                fields="all",
-                include="id,data,predictions_model_versions",
-                page_size=page_size,
+    def project(self, title: str) -> Project:
+        """The project titled ``title``; raise when there is none."""
+        found = self.find_project(title)
+        if found is None:
+            raise StudioError(
+                f"no project titled {title!r} at {self.url}; push to it first with `annotate push`"
             )
-            for task in pager:
-                data = task.data or {}
-                versions = str(getattr(task, "predictions_model_versions", "") or "")
-                yield RemoteTask(
-                    int(task.id or 0), str(data.get("doc_id", "")), str(data.get("text_hash", "")),
-                    frozenset(v.strip() for v in versions.split(",") if v.strip()),
-                )  # fmt: skip
+        return found
 
-    def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> list[int]:
-        """Create tasks (with their predictions) in one request; return the new task ids."""
-        with self._calling(f"import {len(tasks)} tasks into project {project_id}"):
-            response = self._post_json(
-                f"api/projects/{project_id}/import", tasks, params={"return_task_ids": "true"}
+    def create_project(self, title: str, config: str, instructions: str, description: str) -> int:
+        """Create a project (sent once, never retried); its id."""
+        with self._calling(f"create project {title!r}"):
+            created = self.client.projects.create(
+                title=title,
+                label_config=config,
+                expert_instruction=instructions,
+                description=description,
+                show_collab_predictions=True,
+                request_options=_NO_RETRY,
             )
-        return [int(i) for i in (response.get("task_ids") or [])]
+        return int(created.id or 0)
 
-    def import_predictions(self, project_id: int, predictions: list[dict[str, Any]]) -> int:
-        """Add predictions (each with its ``task`` id) to existing tasks; return how many were created."""
-        with self._calling(f"import {len(predictions)} predictions into project {project_id}"):
-            response = self._post_json(f"api/projects/{project_id}/import/predictions", predictions)
-        return int(response.get("created") or 0)
+    def label_config(self, project_id: int) -> str:
+        """The project's labeling config."""
+        with self._calling(f"read project {project_id}"):
+            return str(self.client.projects.get(id=project_id).label_config or "")
 
-    def _post_json(self, path: str, payload: Any, params: dict[str, str] | None = None) -> dict[str, Any]:
-        """POST ``payload`` as JSON through the SDK's HTTP client (base URL, token, timeout, retries).
-
-        The SDK's own ``import_tasks``/``import_predictions`` send the same request but first walk
-        every value of every region with a Python encoder: about a third of the server's import
-        time for tasks with predictions, against a tenth of that for ``json.dumps``.
-        """
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        http = self.client._client_wrapper.httpx_client
-        response = http.request(
-            path, method="POST", params=params, content=body, headers={"content-type": "application/json"}
-        )
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = response.text
-        if not 200 <= response.status_code < 300:
-            raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=answer)
-        return answer if isinstance(answer, dict) else {}
+    def update_project(self, project_id: int, **fields: Any) -> None:
+        """Change project fields (``label_config``, ``expert_instruction``, ``model_version`` ...)."""
+        with self._calling(f"update project {project_id}"):
+            self.client.projects.update(id=project_id, request_options=_NO_RETRY, **fields)
 
     def set_model_version(self, project_id: int, model_version: str) -> None:
         """Make ``model_version`` the predictions annotators see in the editor."""
-        with self._calling(f"set the model version of project {project_id}"):
-            self.client.projects.update(id=project_id, model_version=model_version)
+        self.update_project(project_id, model_version=model_version)
+
+    def delete_project(self, project_id: int) -> None:
+        """Delete a project with its tasks and annotations."""
+        with self._calling(f"delete project {project_id}"):
+            self.client.projects.delete(id=project_id)
+
+    def task_pages(
+        self,
+        project_id: int,
+        *,
+        page_size: int = 100,
+        after: int = 0,
+        upto: int | None = None,
+        include: str | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of the project's tasks with an id above ``after`` (and at most ``upto``), in id order.
+
+        Paged by id, not by page number: a task deleted or added while the pages are read does
+        not shift the others, so every task that exists throughout the reading is read once.
+        ``include`` limits the fields (e.g. ``"id,data"``); default: everything.
+        """
+        while True:
+            bounds = [{"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": after}]
+            if upto is not None:
+                bounds.append(
+                    {
+                        "filter": "filter:tasks:id",
+                        "operator": "less_or_equal",
+                        "type": "Number",
+                        "value": upto,
+                    }
+                )
+            query = {"filters": {"conjunction": "and", "items": bounds}, "ordering": ["tasks:id"]}
+            params: dict[str, Any] = {
+                "project": project_id,
+                "page": 1,
+                "page_size": page_size,
+                "fields": "all",
+                "query": json.dumps(query),
+            }
+            if include:
+                params["include"] = include
+            answer = self.request(
+                "GET", "api/tasks", f"read the tasks of project {project_id}", params=params
+            )
+            page = [task for task in (answer or {}).get("tasks", []) if isinstance(task, dict)]
+            if not page:
+                return
+            yield page
+            after = max(int(task["id"]) for task in page)
 
     def tasks(self, project_id: int, page_size: int = 100) -> Iterator[dict[str, Any]]:
-        """Every task in full (data, annotations, predictions with results and relations), page by page."""
-        with self._calling(f"read the tasks of project {project_id}"):
-            for task in self.client.tasks.list(project=project_id, fields="all", page_size=page_size):
-                yield json.loads(task.model_dump_json(exclude_none=True))
+        """Every task in full (data, annotations, predictions with results and relations), by id."""
+        for page in self.task_pages(project_id, page_size=page_size):
+            yield from page
+
+    def remote_tasks(self, project_id: int, *, after: int = 0, page_size: int = 1000) -> Iterator[RemoteTask]:
+        """The identity, prediction versions and annotators' work of every task above ``after``."""
+        include = "id,data,predictions_model_versions,total_annotations,cancelled_annotations,drafts"
+        for page in self.task_pages(project_id, page_size=page_size, after=after, include=include):
+            for task in page:
+                data = task.get("data") or {}
+                versions = str(task.get("predictions_model_versions") or "")
+                done = int(task.get("total_annotations") or 0) + int(task.get("cancelled_annotations") or 0)
+                done += len(task.get("drafts") or [])
+                yield RemoteTask(
+                    int(task["id"]),
+                    str(data.get("doc_id", "")),
+                    str(data.get("text_hash", "")),
+                    frozenset(v.strip() for v in versions.split(",") if v.strip()),
+                    done,
+                    str(data.get("file", "")),
+                )
+
+    def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> list[int]:
+        """Create tasks (with their predictions) in one request, sent once; the new task ids.
+
+        Raises:
+            UncertainWriteError: the answer was lost; the tasks may have been created.
+        """
+        answer = self.request(
+            "POST",
+            f"api/projects/{project_id}/import",
+            f"import {len(tasks)} tasks into project {project_id}",
+            params={"return_task_ids": "true"},
+            body=tasks,
+        )
+        return [int(i) for i in (answer or {}).get("task_ids") or []]
+
+    def import_predictions(self, project_id: int, predictions: list[dict[str, Any]]) -> int:
+        """Add predictions (each with its ``task`` id) in one request, sent once; how many were created.
+
+        Raises:
+            UncertainWriteError: the answer was lost; the predictions may have been created.
+        """
+        answer = self.request(
+            "POST",
+            f"api/projects/{project_id}/import/predictions",
+            f"import {len(predictions)} predictions into project {project_id}",
+            body=predictions,
+        )
+        return int((answer or {}).get("created") or 0)
+
+    def delete_task(self, task_id: int) -> None:
+        """Delete one task (a missing one is not an error)."""
+        try:
+            self.request("DELETE", f"api/tasks/{task_id}/", f"delete task {task_id}")
+        except StudioError as error:
+            if error.status != 404:
+                raise
 
     def current_user_id(self) -> int:
         """Id of the user the API key belongs to."""
@@ -265,46 +314,14 @@ class Studio:
         ground_truth: bool = False,
         annotation_id: int | None = None,
     ) -> int:
-        """Create an annotation by the current user (or replace ``annotation_id``'s result); return its id."""
+        """Create an annotation by the current user (or replace ``annotation_id``'s result); its id."""
         with self._calling(f"save an annotation of task {task_id}"):
             if annotation_id is not None:
                 saved = self.client.annotations.update(
-                    id=annotation_id, result=result, ground_truth=ground_truth
+                    id=annotation_id, result=result, ground_truth=ground_truth, request_options=_NO_RETRY
                 )
             else:
-                saved = self.client.annotations.create(id=task_id, result=result, ground_truth=ground_truth)
+                saved = self.client.annotations.create(
+                    id=task_id, result=result, ground_truth=ground_truth, request_options=_NO_RETRY
+                )
         return int(saved.id or 0)
-
-    def delete_project(self, project_id: int) -> None:
-        """Delete a project with its tasks and annotations."""
-        with self._calling(f"delete project {project_id}"):
-            self.client.projects.delete(id=project_id)
-
-
-def _compare_configs(current: str, wanted: str) -> tuple[list[str], list[str]]:
-    """Labels (per control) and roles the server has but the schema lacks, and the reverse."""
-
-    def labels(config: str) -> set[str]:
-        if not config.strip():
-            return set()
-        validator = ConfigValidator(config)
-        found = {
-            f"{name}:{label}" for name in (ENTITY_CONTROL, EVENT_CONTROL) for label in validator.labels(name)
-        }
-        return found | {f"role:{role}" for role in validator.relation_labels()}
-
-    have, want = labels(current), labels(wanted)
-    return sorted(have - want), sorted(want - have)
-
-
-def _describe(error: ApiError, what: str, url: str) -> str:
-    status = error.status_code
-    if status in (401, 403):
-        return (
-            f"Label Studio at {url} refused the API key ({status}) when trying to {what}; check "
-            f"{KEY_ENV} (a personal access token or, if the organisation allows them, a legacy token)"
-        )
-    if status == 404:
-        return f"Label Studio at {url} answered 404 to {what}: is the URL the server's root?"
-    body = error.body if isinstance(error.body, str) else json.dumps(error.body, default=str)
-    return f"Label Studio at {url} answered {status} to {what}: {body[:300]}"

@@ -3,8 +3,10 @@
 Each line is the task as Label Studio returns it with ``fields=all``: ``data``, every annotation
 (all annotators, ``completed_by``, ``created_at``/``updated_at``, ``lead_time``,
 ``was_cancelled``, ``ground_truth``, region ``origin``) and every prediction in full (results and
-relations). Tasks are read page by page and written as they come, so a project of any size streams
-to disk; the file appears only once complete.
+relations). Tasks are read page by page in id order (paged by id, so tasks deleted or added
+meanwhile shift nothing: every task that exists throughout the pull is in the snapshot) and
+written as they come, so a project of any size streams to disk; the file appears only once
+complete.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotate.atomic import atomic_writer
-from annotate.errors import StudioError
+from annotate.atomic import atomic_writer, check_output
 from annotate.studio.client import Studio
 
 DEFAULT_PAGE_SIZE = 100
@@ -45,12 +46,10 @@ def pull(
     Raises:
         StudioError: there is no such project, or the server failed while reading (the previous
             snapshot, if any, is left intact).
+        OutputError: ``out`` cannot be written (found before anything is read).
     """
-    project = studio.find_project(title)
-    if project is None:
-        raise StudioError(
-            f"no project titled {title!r} at {studio.url}; push to it first with `annotate push`"
-        )
+    check_output(out)
+    project = studio.project(title)
     tasks = annotations = predictions = 0
     with atomic_writer(out) as handle:
         for task in studio.tasks(project.id, page_size=page_size):

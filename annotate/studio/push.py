@@ -1,36 +1,40 @@
-"""Push tasks with predictions to a Label Studio project: idempotent, batched and resumable.
+"""Push tasks with predictions to a Label Studio project: idempotent, batched, resumable, checked.
 
-A task's identity is its ``doc_id`` plus the hash of its text. Before sending anything, push reads
-the identities (and prediction model versions) of the tasks already in the project, so that:
+A task's identity is its ``doc_id`` plus the hash of its text. A push holds the project's push
+lock (``annotate.studio.lock``), then reads the identities (and prediction model versions) of the
+tasks already in the project, removing copies of one task made by an earlier, disturbed push
+(``annotate.studio.importer.repair_duplicates``), so that:
 
 - a task already there is not created again;
 - a prediction from a model version the task does not have yet is added to the existing task,
   and that version becomes the project's current one (annotators see the newest);
-- an article whose text changed under the same ``doc_id`` is reported, never duplicated;
-- a push interrupted at any point (server killed, network cut, Ctrl-C) is finished by running it
-  again: each batch is one import request, committed whole or not at all.
+- an article whose text changed under the same ``doc_id`` is reported, never duplicated; the same
+  text under another ``doc_id`` (in the input or the project) is reported and pushed once; a
+  ``.txt`` article (identified by its text) whose file name a task of the project already has is
+  pushed as a new task and reported;
+- every task and prediction is checked against its text and the schema before it is sent
+  (``annotate.labelstudio.validation``); the push stops at a bad one, naming it;
+- every batch is sent once (``annotate.studio.importer``), read back and completed, so a push
+  interrupted at any point is finished by running it again.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from annotate.articles import ReadReport, read_articles
+from annotate.articles import ReadReport
 from annotate.errors import AlignmentError
-from annotate.labelstudio import TaskBuilder
+from annotate.labelstudio.validation import task_problems
 from annotate.schema import Schema
+from annotate.studio.batches import Batch, Sender
 from annotate.studio.client import Project, RemoteTask, Studio
-from annotate.studio.validation import ConfigValidator
-from annotate.taskfile import is_task_file, read_tasks
+from annotate.studio.importer import ImportStats, add_predictions, import_batch, repair_duplicates
+from annotate.studio.lock import push_lock
+from annotate.studio.projects import ensure_project
 
 DEFAULT_BATCH_SIZE = 500
-#: Label Studio takes at most 200 MB a request and the SDK times out after its timeout; stay far below.
-MAX_BATCH_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,71 +47,53 @@ class ChangedText:
     new_hash: str
 
 
+@dataclass(frozen=True)
+class SameText:
+    """An article whose text is already in the input or the project under another ``doc_id``."""
+
+    doc_id: str
+    other_doc_id: str
+    task_id: int | None  # the project's task with that text, if it is there
+
+
+@dataclass(frozen=True)
+class NewTextForFile:
+    """A ``.txt`` article whose file name a task of the project has, with another text."""
+
+    file: str
+    doc_id: str
+    task_id: int  # the earlier task of that file
+
+
 @dataclass
 class PushReport:
     """What a push did."""
 
     project: Project
     url: str
-    created: int = 0
-    predictions_added: int = 0
     unchanged: int = 0
     changed: list[ChangedText] = field(default_factory=list)
     duplicates_in_input: list[str] = field(default_factory=list)
+    same_text: list[SameText] = field(default_factory=list)
+    new_text_for_file: list[NewTextForFile] = field(default_factory=list)
     model_version: str = ""
+    imports: ImportStats = field(default_factory=ImportStats)
     read: ReadReport = field(default_factory=ReadReport)
+
+    @property
+    def created(self) -> int:
+        """Tasks created (each once, whatever was retried)."""
+        return self.imports.created
+
+    @property
+    def predictions_added(self) -> int:
+        """Predictions added to tasks that were already in the project."""
+        return self.imports.predictions_added
 
     @property
     def project_url(self) -> str:
         """Where annotators start: the project's data manager."""
         return f"{self.url}/projects/{self.project.id}/data"
-
-
-class _Sender:
-    """Sends one batch at a time on a background thread: the next batch is read, validated and
-    measured while the server imports the previous one. Batches go out in order, never two at once."""
-
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annotate-push")
-        self._pending: tuple[Future[int], Callable[[int], None]] | None = None
-
-    def submit(self, send: Callable[[list[dict[str, Any]]], int], items: list[dict[str, Any]],
-               done: Callable[[int], None]) -> None:  # fmt: skip
-        self.wait()
-        self._pending = (self._pool.submit(send, items), done)
-
-    def wait(self) -> None:
-        """Wait for the batch in flight; its error, if any, is raised here."""
-        if self._pending is not None:
-            future, done = self._pending
-            self._pending = None
-            done(future.result())
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
-
-
-class _Batch:
-    def __init__(self, sender: _Sender, send: Callable[[list[dict[str, Any]]], int], size: int) -> None:
-        self.sender, self.send, self.size = sender, send, size
-        self.items: list[dict[str, Any]] = []
-        self.bytes = 0
-        self.sent = 0
-
-    def add(self, item: dict[str, Any]) -> None:
-        weight = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
-        if self.items and (len(self.items) >= self.size or self.bytes + weight > MAX_BATCH_BYTES):
-            self.flush()
-        self.items.append(item)
-        self.bytes += weight
-
-    def flush(self) -> None:
-        if self.items:
-            self.sender.submit(self.send, self.items, self._count)
-            self.items, self.bytes = [], 0
-
-    def _count(self, sent: int) -> None:
-        self.sent += sent
 
 
 def push(
@@ -117,27 +103,44 @@ def push(
     schema: Schema,
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    replace_config: bool = False,
     on_task: Callable[[], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
+    source_of: Callable[[int], str] | None = None,
 ) -> PushReport:
     """Push ``tasks`` to the project titled ``title`` (created from ``schema`` if missing).
 
+    ``on_wait`` is called if another push to the project holds its lock; ``source_of(n)`` names
+    the ``n``-th task (from 1) in messages, e.g. ``tasks.json[3]``.
+
     Raises:
-        StudioError: the server refused a request or could not be reached; run push again to
-            finish the job.
-        AlignmentError: a prediction does not fit the labeling config (nothing of it is sent).
+        StudioError: the server refused a request or could not be reached (run push again to
+            finish the job), or the project's labeling config is not safe to replace.
+        AlignmentError: a task or prediction does not fit its text or the schema (naming the task,
+            region and reason); nothing is sent after it.
     """
-    project = studio.ensure_project(title, schema)
-    report = PushReport(project=project, url=studio.url)
-    remote: dict[str, RemoteTask] = {task.doc_id: task for task in studio.remote_tasks(project.id)}
-    validator = TaskBuilder(schema).validator
-    sender = _Sender()
-    try:
-        _send_all(studio, project, remote, tasks, validator, sender, report, batch_size, on_task)
-    finally:
-        sender.close()
-    if report.model_version and report.model_version != project.model_version:
-        studio.set_model_version(project.id, report.model_version)
+    with push_lock(studio.url, title, on_wait=on_wait):
+        project = ensure_project(studio, title, schema, replace_config=replace_config)
+        report = PushReport(project=project, url=studio.url)
+        remote = repair_duplicates(studio, project.id, studio.remote_tasks(project.id), report.imports)
+        sender = Sender()
+        try:
+            _send_all(studio, project, remote, tasks, schema, sender, report, batch_size, on_task, source_of)
+        finally:
+            sender.close()
+        if report.model_version and report.model_version != project.model_version:
+            studio.set_model_version(project.id, report.model_version)
     return report
+
+
+class _Seen:
+    """What the input held so far, and the project's tasks by text and by file name."""
+
+    def __init__(self, remote: dict[str, RemoteTask]) -> None:
+        self.doc_ids: set[str] = set()
+        self.texts: dict[str, str] = {}  # text hash -> doc id, in the input
+        self.remote_texts = {task.text_hash: task for task in remote.values()}
+        self.remote_files = {task.file: task for task in remote.values() if task.file}
 
 
 def _send_all(
@@ -145,46 +148,63 @@ def _send_all(
     project: Project,
     remote: dict[str, RemoteTask],
     tasks: Iterable[dict[str, Any]],
-    validator: ConfigValidator,
-    sender: _Sender,
+    schema: Schema,
+    sender: Sender,
     report: PushReport,
     batch_size: int,
     on_task: Callable[[], None] | None,
+    source_of: Callable[[int], str] | None,
 ) -> None:
-    new_tasks = _Batch(sender, lambda items: len(studio.import_tasks(project.id, items)), batch_size)
-    new_predictions = _Batch(sender, lambda items: studio.import_predictions(project.id, items), batch_size)
-    seen: set[str] = set()
+    stats = report.imports
+    new_tasks = Batch(sender, lambda items: import_batch(studio, project.id, items, stats), batch_size)
+    new_predictions = Batch(sender, lambda items: _add(studio, project.id, items, stats), batch_size)
+    seen = _Seen(remote)
     for number, task in enumerate(tasks, start=1):
-        doc_id, text_hash = _identity(task, number)
-        predictions = task.get("predictions", [])
-        for prediction in predictions:
+        where = source_of(number) if source_of is not None else f"task {number}"
+        doc_id, text_hash, file = _identity(task, where)
+        for prediction in task.get("predictions") or []:
             report.model_version = str(prediction.get("model_version") or report.model_version)
-        # Every prediction that is sent is validated first; one that is not sent (already on the
-        # server, or its task not sent) is not: validation is most of a re-push's time otherwise.
-        if doc_id in seen:
+        if doc_id in seen.doc_ids:
             report.duplicates_in_input.append(doc_id)
+        elif text_hash in seen.texts:
+            report.same_text.append(SameText(doc_id, seen.texts[text_hash], None))
         elif doc_id not in remote:
-            for prediction in predictions:
-                _validate(validator, prediction, doc_id)
-            new_tasks.add(task)
+            other = seen.remote_texts.get(text_hash)
+            if other is not None:
+                report.same_text.append(SameText(doc_id, other.doc_id, other.id))
+            else:
+                _check(task, schema, where)
+                earlier = seen.remote_files.get(file) if file else None
+                if earlier is not None:
+                    report.new_text_for_file.append(NewTextForFile(file, doc_id, earlier.id))
+                new_tasks.add(task)
         elif remote[doc_id].text_hash != text_hash:
             report.changed.append(ChangedText(doc_id, remote[doc_id].id, remote[doc_id].text_hash, text_hash))
         else:
-            missing = [p for p in predictions if p.get("model_version") not in remote[doc_id].model_versions]
-            for prediction in missing:
-                _validate(validator, prediction, doc_id)
-                new_predictions.add({**prediction, "task": remote[doc_id].id})
+            versions = remote[doc_id].model_versions
+            missing = [p for p in task.get("predictions") or [] if p.get("model_version") not in versions]
+            if missing:
+                _check({**task, "predictions": missing}, schema, where)
+                for prediction in missing:
+                    new_predictions.add({**prediction, "task": remote[doc_id].id})
             report.unchanged += not missing
-        seen.add(doc_id)
+        seen.doc_ids.add(doc_id)
+        seen.texts.setdefault(text_hash, doc_id)
         if on_task is not None:
             on_task()
     new_tasks.flush()
     new_predictions.flush()
     sender.wait()
-    report.created, report.predictions_added = new_tasks.sent, new_predictions.sent
 
 
-def _identity(task: dict[str, Any], number: int) -> tuple[str, str]:
+def _add(studio: Studio, project_id: int, items: list[dict[str, Any]], stats: ImportStats) -> None:
+    wanted: dict[int, list[dict[str, Any]]] = {}
+    for item in items:
+        wanted.setdefault(int(item["task"]), []).append({k: v for k, v in item.items() if k != "task"})
+    add_predictions(studio, project_id, wanted, stats)
+
+
+def _identity(task: Any, where: str) -> tuple[str, str, str]:
     data = task.get("data") if isinstance(task, dict) else None
     if (
         not isinstance(data, dict)
@@ -193,49 +213,18 @@ def _identity(task: dict[str, Any], number: int) -> tuple[str, str]:
         or "text" not in data
     ):
         raise AlignmentError(
-            f"task {number} has no data.text, data.doc_id and data.text_hash; "
-            "make task files with `annotate prelabel`"
+            f"{where}: a task needs data.text, data.doc_id and data.text_hash; make task files with "
+            "`annotate prelabel`"
         )
-    return str(data["doc_id"]), str(data["text_hash"])
+    return str(data["doc_id"]), str(data["text_hash"]), str(data.get("file") or "")
 
 
-def _validate(validator: ConfigValidator, prediction: dict[str, Any], doc_id: str) -> None:
-    errors = validator.errors(prediction)
-    if errors:
+def _check(task: dict[str, Any], schema: Schema, where: str) -> None:
+    problems = task_problems(task, schema)
+    if problems:
+        doc_id = task["data"]["doc_id"]
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
         raise AlignmentError(
-            f"task {doc_id}: prediction {prediction.get('model_version', '')!r} does not fit the project's "
-            f"labeling config: {'; '.join(errors)}; re-run `annotate prelabel` with this schema"
+            f"{where} (article {doc_id}): {shown}. The push stopped here: fix the task (or re-run "
+            "`annotate prelabel`) and push again; what was pushed stays and is not pushed twice"
         )
-
-
-def push_paths(
-    paths: Iterable[str | Path],
-    title: str,
-    schema: Schema,
-    *,
-    url: str | None = None,
-    api_key: str | None = None,
-    model: str | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    skip_invalid: bool = False,
-    on_task: Callable[[], None] | None = None,
-) -> PushReport:
-    """Connect, then push task files as they are and articles pre-labelled on the way."""
-    paths = [Path(p) for p in paths]
-    task_files = [p for p in paths if is_task_file(p)]
-    article_paths = [p for p in paths if p not in task_files]
-
-    def tasks() -> Iterator[dict[str, Any]]:
-        for path in task_files:
-            yield from read_tasks(path)
-        if article_paths:
-            from annotate.prelabel import prelabel
-
-            articles = read_articles(article_paths, skip_invalid=skip_invalid, report=read)
-            yield from prelabel(articles, schema, model=model)
-
-    read = ReadReport()
-    with Studio.connect(url, api_key) as studio:
-        report = push(studio, title, tasks(), schema, batch_size=batch_size, on_task=on_task)
-    report.read = read
-    return report

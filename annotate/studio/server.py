@@ -1,7 +1,9 @@
 """The embedded local Label Studio server: one ``label-studio start`` process per data dir.
 
-The data dir holds the SQLite database, ``credentials.json`` (mode 600), ``server.log`` and ``server.pid``;
-a restart on it reuses both. Password and token go by environment, never argv (``ps``) or a message.
+The data dir holds the SQLite database, ``credentials.json``, ``server.log`` and ``server.pid``; a
+restart on it reuses them. Every start makes the dir private again (700, files 600 at most: the
+database holds the admin's token), and the server runs with umask 077, so what it writes later is
+private too. Password and token go by environment, never argv (``ps``) or a message.
 """
 
 from __future__ import annotations
@@ -79,6 +81,24 @@ def load_credentials(path: str | Path) -> Credentials:
     if not isinstance(data, dict) or not all(isinstance(data.get(key), str) and data[key] for key in keys):
         raise StudioError(f"{path}: credentials need non-empty string fields {', '.join(keys)}")
     return Credentials(**{key: data[key] for key in keys})
+
+
+def make_private(data_dir: Path) -> None:
+    """Take every permission of other users off ``data_dir`` and what it holds (mode 700 for
+    folders, 600 for files at most): the database holds the admin's token and the annotations.
+
+    Raises:
+        StudioError: a file there belongs to someone else and cannot be changed.
+    """
+    for path in [data_dir, *data_dir.rglob("*")]:
+        try:
+            info = path.lstat()
+            if not stat.S_ISLNK(info.st_mode) and info.st_mode & 0o077:
+                path.chmod(stat.S_IMODE(info.st_mode) & 0o700)
+        except FileNotFoundError:  # removed meanwhile (a SQLite journal)
+            continue
+        except PermissionError:
+            raise StudioError(f"cannot make {path} private to this user; check who owns {data_dir}") from None
 
 
 def _executable() -> str:
@@ -165,6 +185,7 @@ class LocalServer:
             return self.credentials
         executable = _executable()
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private(self.data_dir)
         running = _read_pid(self.data_dir)
         if running is not None and _server_argv(running, self.data_dir) is not None:
             raise StudioError(
@@ -184,13 +205,13 @@ class LocalServer:
             "--log-level", "WARNING",
         ]  # fmt: skip
         log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
-        with self.log_path.open("ab") as log:
+        with os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             self._process = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env=environment, cwd=data_dir, start_new_session=True,
+                env=environment, cwd=data_dir, start_new_session=True, umask=0o077,
             )  # fmt: skip
         try:
-            with atomic_writer(self.data_dir / PID_FILE) as handle:
+            with atomic_writer(self.data_dir / PID_FILE, mode=0o600) as handle:
                 handle.write(f"{self._process.pid}\n")
             self._wait_healthy(self._process, timeout, creds, log_start)
         except BaseException:  # also Ctrl-C while waiting: leave nothing running

@@ -8,18 +8,14 @@ region to the entity region, labelled with the role.
 from __future__ import annotations
 
 import hashlib
-from functools import cached_property
 from typing import Any
 
 from annotate.articles import text_hash
 from annotate.document import Document, Span
 from annotate.errors import AlignmentError
-from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, TEXT_NAME, label_config
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, RESERVED_DATA_KEYS, TEXT_NAME
+from annotate.labelstudio.validation import task_problems
 from annotate.schema import Schema
-from annotate.studio.validation import ConfigValidator
-
-#: Keys of ``task["data"]`` that annotate owns; article metadata never overrides them.
-RESERVED_DATA_KEYS = ("text", "doc_id", "text_hash", "schema_version")
 
 
 def region_id(doc_id: str, layer: str, start: int, end: int) -> str:
@@ -43,15 +39,10 @@ def task_data(document: Document, schema: Schema) -> dict[str, Any]:
 
 
 class TaskBuilder:
-    """Build Label Studio tasks with predictions from documents, validated against the config."""
+    """Build Label Studio tasks with predictions from documents, checked against text and schema."""
 
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
-
-    @cached_property
-    def validator(self) -> ConfigValidator:
-        """The generated config, parsed by the SDK: the same validator the server uses."""
-        return ConfigValidator(label_config(self.schema))
 
     def prediction(self, document: Document) -> dict[str, Any]:
         """The prediction of one document: its regions, relations, score and model version."""
@@ -86,17 +77,18 @@ class TaskBuilder:
         """A Label Studio task for ``document`` with its prediction.
 
         Raises:
-            AlignmentError: a region does not fit the text or the config rejects the prediction.
+            AlignmentError: a region does not fit the text, or a label or role is not the schema's
+                (``annotate.labelstudio.validation``).
         """
-        prediction = self.prediction(document)
+        task = {"data": task_data(document, self.schema), "predictions": [self.prediction(document)]}
         if validate:
-            errors = self.validator.errors(prediction)
-            if errors:
+            problems = task_problems(task, self.schema)
+            if problems:
                 raise AlignmentError(
                     f"article {document.article.id} ({document.article.source}): the prediction does not "
-                    f"fit the labeling config: {'; '.join(errors)}"
+                    f"fit the text and the schema: {'; '.join(problems)}"
                 )
-        return {"data": task_data(document, self.schema), "predictions": [prediction]}
+        return task
 
 
 def _region(region: str, layer: str, span: Span, text: str, doc_id: str) -> dict[str, Any]:

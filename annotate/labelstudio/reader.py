@@ -35,8 +35,7 @@ from typing import Any
 from annotate.articles import text_hash
 from annotate.document import Argument, Article, Document, Event, Origin, Span
 from annotate.errors import ExportError
-from annotate.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
-from annotate.labelstudio import RESERVED_DATA_KEYS
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, RESERVED_DATA_KEYS
 from annotate.schema import Schema
 
 _ORIGINS: dict[str, Origin] = {"prediction": "prediction", "prediction-changed": "edited", "manual": "manual"}
@@ -129,17 +128,21 @@ def result_to_document(
 
 
 def prediction_to_document(
-    task: dict[str, Any], prediction: dict[str, Any], schema: Schema
+    task: dict[str, Any], prediction: dict[str, Any], schema: Schema, *, exact_text: bool = False
 ) -> tuple[Document, list[SpanProblem]]:
     """Read a prediction (silver data): every span has origin ``prediction``, scores are kept.
+
+    With ``exact_text``, a region's ``value.text`` must equal the text at its offsets exactly
+    (predictions are written by a program; annotations may lose whitespace in the editor).
 
     Raises:
         ExportError: the task has no text.
     """
     version = _version(prediction)
     document, problems = _read(
-        task, list(prediction.get("result") or []), schema, lambda _: ("prediction", version), scores=True
-    )
+        task, list(prediction.get("result") or []), schema, lambda _: ("prediction", version), scores=True,
+        exact_text=exact_text,
+    )  # fmt: skip
     document.model_version = version
     return document, problems
 
@@ -164,7 +167,7 @@ def _score(item: dict[str, Any]) -> float | None:
     return float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
 
 
-def _check_region(item: dict[str, Any], text: str, schema: Schema) -> Span | str:
+def _check_region(item: dict[str, Any], text: str, schema: Schema, exact_text: bool) -> Span | str:
     """The span of a region item (its text recomputed), or what is wrong with it."""
     layer, value = item.get("from_name"), item.get("value")
     if layer not in (ENTITY_CONTROL, EVENT_CONTROL):
@@ -177,6 +180,8 @@ def _check_region(item: dict[str, Any], text: str, schema: Schema) -> Span | str
     if not 0 <= start < end <= len(text):
         return f"offsets [{start}:{end}] do not fit a text of {len(text)} characters with start < end"
     given, actual = value.get("text"), text[start:end]
+    if exact_text and given != actual:
+        return f"value.text {given!r} is not the text at [{start}:{end}], {actual!r}"
     if isinstance(given, str) and given != actual and "".join(given.split()) != "".join(actual.split()):
         return f"value.text {given!r} does not match text[{start}:{end}] {actual!r}"
     labels = value.get("labels")
@@ -225,6 +230,7 @@ def _read(
     annotator: str | None = None,
     timestamp: str | None = None,
     scores: bool = False,
+    exact_text: bool = False,
 ) -> tuple[Document, list[SpanProblem]]:
     article = task_article(task)
     task_id = task.get("id") if type(task.get("id")) is int else None
@@ -237,7 +243,7 @@ def _read(
     seen: dict[tuple[str, int, int, str], str] = {}
     for item in region_items:
         rid = str(item["id"]) if item.get("id") not in (None, "") else None
-        found = _check_region(item, article.text, schema) if rid else "region without an id"
+        found = _check_region(item, article.text, schema, exact_text) if rid else "region without an id"
         if rid is not None and counts[rid] > 1:
             found = f"{counts[rid]} regions share this id"
         elif isinstance(found, Span):

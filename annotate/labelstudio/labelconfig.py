@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from annotate.labelstudio.config import stamp_config
 from annotate.schema import Schema
 
 TEXT_NAME = "text"
 ENTITY_CONTROL = "entity"
 EVENT_CONTROL = "event"
+#: Keys of ``task["data"]`` that annotate owns; article metadata never overrides them.
+RESERVED_DATA_KEYS = ("text", "doc_id", "text_hash", "schema_version")
 
 # Entities: saturated cool and neutral colours, no yellow, orange or brown, so that no entity is
 # mistaken for an event trigger. Order follows the schema (its most frequent labels first).
@@ -98,7 +101,8 @@ def _layer(block: ET.Element, title: str, control: str) -> ET.Element:
 
 
 def label_config(schema: Schema) -> str:
-    """Return the labeling config XML for ``schema``."""
+    """Return the labeling config XML for ``schema``, stamped with its outline's fingerprint
+    (``annotate.labelstudio.config``), so that a later push can tell whether it was edited."""
     view = ET.Element("View")
     style = ET.SubElement(view, "Style")
     style.text = _STYLE
@@ -122,4 +126,4 @@ def label_config(schema: Schema) -> str:
         for role in schema.roles:
             ET.SubElement(relations, "Relation", value=role.name)
     ET.indent(view)
-    return ET.tostring(view, encoding="unicode")
+    return stamp_config(ET.tostring(view, encoding="unicode"))
