@@ -40,8 +40,9 @@ def read_task_file(path: str | Path) -> list[dict[str, Any]] | None:
     """The tasks of a ``.json`` task file, or None when the file holds articles instead.
 
     A task file is recognised by its structure, not its layout (pretty-printed, keys in any
-    order, a byte order mark): a JSON list (or one object) whose first item has ``data``,
-    ``predictions`` or ``annotations``; an article file's items have ``text`` instead.
+    order, a byte order mark): a JSON list (or one object) whose first item has a ``data``
+    object, or no ``text`` but ``predictions`` or ``annotations``; an article file's items have
+    ``text`` instead.
 
     Raises:
         ArticleError: the file cannot be read or is not JSON, or an item of a task file is not a
@@ -57,8 +58,9 @@ def read_task_file(path: str | Path) -> list[dict[str, Any]] | None:
     items = [data] if isinstance(data, dict) else data
     if not isinstance(items, list) or not items or not isinstance(items[0], dict):
         return None
-    if not _TASK_KEYS & items[0].keys():
-        return None
+    first = items[0]
+    if not isinstance(first.get("data"), dict) and ("text" in first or not _TASK_KEYS & first.keys()):
+        return None  # articles: a 'text' field (other fields, even named 'data', are metadata)
     for index, task in enumerate(items):
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             raise ArticleError(

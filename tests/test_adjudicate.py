@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from annotate.cli import app
 from annotate.errors import StudioError
 from annotate.export.gold import select_gold
-from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
 from annotate.labelstudio import region_id
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
 from annotate.quality.adjudicate import adjudicate, check_merged
 from annotate.schema import Schema
 from annotate.studio.client import Studio

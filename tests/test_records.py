@@ -54,12 +54,13 @@ def test_read_articles_bom_json_and_csv_are_read(tmp_path: Path) -> None:
 def test_read_articles_csv_row_with_extra_field_is_skipped_alone(tmp_path: Path) -> None:
     """A CSV row with one field too many is reported by line; the rows after it are read."""
     path = tmp_path / "news.csv"
-    path.write_text("id,text\na,First.\nb,Second, with an unquoted comma\nc,Third.\nd,Fourth.\n", encoding="utf-8")
+    rows = "id,text\na,First.\nb,Second, with an unquoted comma\nc,Third.\nd,Fourth.\n"
+    path.write_text(rows, encoding="utf-8")
     texts, report = _read(path)
     assert texts == ["First.", "Third.", "Fourth."]
     assert [p.source for p in report.skipped] == [f"{path}:3"]
     assert "3 fields, the header 2" in report.skipped[0].reason
-    with pytest.raises(ArticleError, match=rf"news\.csv:3: the row has 3 fields"):
+    with pytest.raises(ArticleError, match=r"news\.csv:3: the row has 3 fields"):
         list(read_articles([path]))
 
 
@@ -77,9 +78,7 @@ def test_read_articles_csv_keeps_quoted_commas_quotes_and_line_breaks(tmp_path: 
 def test_read_articles_csv_unbalanced_quote_merging_rows_is_reported(tmp_path: Path) -> None:
     """A quote left open merges five rows into three: that is reported, not read silently."""
     path = tmp_path / "news.csv"
-    path.write_text(
-        'id,text\na,"First, opened\nb,Second\nc,Third."\nd,Fourth.\ne,Fifth.\n', encoding="utf-8"
-    )
+    path.write_text('id,text\na,"First, opened\nb,Second\nc,Third."\nd,Fourth.\ne,Fifth.\n', encoding="utf-8")
     with pytest.raises(ArticleError, match=r"news\.csv:2: a quoted field runs over 3 lines"):
         list(read_articles([path]))
     texts, report = _read(path)

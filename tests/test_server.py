@@ -15,16 +15,8 @@ from typing import Any
 import pytest
 
 from annotate.errors import StudioError
-from annotate.studio.server import (
-    DEFAULT_USERNAME,
-    PID_FILE,
-    Credentials,
-    LocalServer,
-    load_credentials,
-    save_credentials,
-    status,
-    stop_background,
-)
+from annotate.studio.credentials import Credentials, load_credentials, save_credentials
+from annotate.studio.server import DEFAULT_USERNAME, PID_FILE, LocalServer, status, stop_background
 
 from .fixtures.studio import free_port
 

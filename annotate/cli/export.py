@@ -101,10 +101,20 @@ def export_cli(
         if figures is None:  # the card quotes the quality figures of the same snapshot
             figures = quality_summary(build_report(read_snapshot(source), loaded))
         report = export(
-            read_snapshot(source), target, loaded, name=name, formats=formats, quality=figures,
-            policy=policy, ratios=_ratios(splits), seed=seed, silver=silver, allow_invalid=allow_invalid,
-            model=model, push_to_hub=push_to_hub,
-        )  # fmt: skip
+            read_snapshot(source),
+            target,
+            loaded,
+            name=name,
+            formats=formats,
+            quality=figures,
+            policy=policy,
+            ratios=_ratios(splits),
+            seed=seed,
+            silver=silver,
+            allow_invalid=allow_invalid,
+            model=model,
+            push_to_hub=push_to_hub,
+        )
     for reason, count in report.left_out.items():
         err.print(f"left out {count} tasks: {reason}")
     if report.problems:

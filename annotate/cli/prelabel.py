@@ -40,9 +40,16 @@ def prelabel_cli(
     loaded = load_schema(schema)
     with progress_bar("pre-labelling") as advance:
         report = prelabel_files(
-            paths, out_path, loaded, model=model, batch_size=batch_size, n_process=n_process,
-            skip_invalid=skip_invalid, max_chars=max_chars, on_task=advance,
-        )  # fmt: skip
+            paths,
+            out_path,
+            loaded,
+            model=model,
+            batch_size=batch_size,
+            n_process=n_process,
+            skip_invalid=skip_invalid,
+            max_chars=max_chars,
+            on_task=advance,
+        )
     read = report.read
     for problem in read.skipped:
         err.print(f"skipped {problem.source}: {problem.reason}")

@@ -11,13 +11,15 @@ import typer
 
 from annotate.cli._util import err, out, reports_errors, studio_app
 from annotate.errors import StudioError
-from annotate.studio.server import DEFAULT_DIR, DEFAULT_PORT, LocalServer, status, stop_background
+from annotate.studio.credentials import DEFAULT_DIR
+from annotate.studio.server import DEFAULT_PORT, LocalServer, status, stop_background
 
 DirOpt = Annotated[
     Path,
-    typer.Option("--dir", "-d", help="Data dir holding the server's database, credentials and log.",
-                 file_okay=False),
-]  # fmt: skip
+    typer.Option(
+        "--dir", "-d", help="Data dir holding the server's database, credentials and log.", file_okay=False
+    ),
+]
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

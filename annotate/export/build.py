@@ -150,9 +150,15 @@ def export(
     staging = staging_folder(out)
     try:
         report = write_export(
-            tasks, staging, schema, name=name or out.name, formats=formats, quality=quality,
-            workers=workers, **options,
-        )  # fmt: skip
+            tasks,
+            staging,
+            schema,
+            name=name or out.name,
+            formats=formats,
+            quality=quality,
+            workers=workers,
+            **options,
+        )
         report.out = str(out)
         write_report(staging, report)
         finish(staging, out)

@@ -130,10 +130,17 @@ def write_export(
     report.silver = report.splits.get(SILVER, 0)
     report.model_versions = sorted(set().union(*(chunk.model_versions for chunk in chunks)))
     facts = CardFacts(
-        name=name, policy=policy, schema=schema, annotators=report.annotators,
-        model_versions=report.model_versions, left_out=left_out, problems=len(report.problems),
-        alignment_issues=len(report.alignment), silver=bool(report.silver), quality=quality,
-    )  # fmt: skip
+        name=name,
+        policy=policy,
+        schema=schema,
+        annotators=report.annotators,
+        model_versions=report.model_versions,
+        left_out=left_out,
+        problems=len(report.problems),
+        alignment_issues=len(report.alignment),
+        silver=bool(report.silver),
+        quality=quality,
+    )
     (folder / "README.md").write_text(card_text(stats, facts), encoding="utf-8")
     return report
 

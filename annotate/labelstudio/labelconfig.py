@@ -27,9 +27,22 @@ RESERVED_DATA_KEYS = ("text", "doc_id", "text_hash", "schema_version")
 # Entities: saturated cool and neutral colours, no yellow, orange or brown, so that no entity is
 # mistaken for an event trigger. Order follows the schema (its most frequent labels first).
 ENTITY_COLOURS = (
-    "#e6194b", "#3cb44b", "#4363d8", "#911eb4", "#42d4f4", "#f032e6", "#469990", "#800000",
-    "#000075", "#9a9a9a", "#6a5acd", "#008080", "#c71585", "#2e8b57", "#2f4f4f",
-)  # fmt: skip
+    "#e6194b",
+    "#3cb44b",
+    "#4363d8",
+    "#911eb4",
+    "#42d4f4",
+    "#f032e6",
+    "#469990",
+    "#800000",
+    "#000075",
+    "#9a9a9a",
+    "#6a5acd",
+    "#008080",
+    "#c71585",
+    "#2e8b57",
+    "#2f4f4f",
+)
 # Event triggers: the warm family, one colour per category (the part of "Conflict:Attack" before
 # the colon), so every Justice event has the same colour and the label text tells them apart.
 EVENT_COLOURS = ("#f59e0b", "#ea580c", "#eab308", "#c2410c", "#fb923c", "#ca8a04", "#f97316", "#b45309")
@@ -38,17 +51,71 @@ TRIGGER_UNDERLINE = "#9a3412"
 # Keys Label Studio 1.23 binds in the editor and data manager (the keymap in its frontend bundle,
 # web/dist/apps/labelstudio; lower-case as its hotkey library reads them), plus the region list's
 # alt+shift+<n> and the audio player's shift+space. A label hotkey must be none of these.
-LS_RESERVED_KEYS = frozenset({
-    "alt+.", "alt+a", "alt+d", "alt+h", "alt+l", "alt+left", "alt+m", "alt+r", "alt+right",
-    "b", "backspace", "ctrl+alt+left", "ctrl+alt+right", "ctrl+alt+space", "ctrl+b",
-    "ctrl+backspace", "ctrl+d", "ctrl+down", "ctrl+enter", "ctrl+h", "ctrl+left", "ctrl+minus",
-    "ctrl+p", "ctrl+plus", "ctrl+right", "ctrl+shift+a", "ctrl+shift+z", "ctrl+space", "ctrl+up",
-    "ctrl+z", "delete", "e", "enter", "escape", "h", "k", "left", "m", "o", "p", "r", "right", "shift+.",
-    "shift+1", "shift+2", "shift+alt+left", "shift+alt+right", "shift+ctrl+alt+left",
-    "shift+ctrl+alt+right", "shift+down", "shift+left", "shift+r", "shift+right", "shift+space",
-    "shift+up", "u", "v", "w", "[", "]",
-    *(f"alt+shift+{n}" for n in "1234567890"),
-})  # fmt: skip
+LS_RESERVED_KEYS = frozenset(
+    {
+        "alt+.",
+        "alt+a",
+        "alt+d",
+        "alt+h",
+        "alt+l",
+        "alt+left",
+        "alt+m",
+        "alt+r",
+        "alt+right",
+        "b",
+        "backspace",
+        "ctrl+alt+left",
+        "ctrl+alt+right",
+        "ctrl+alt+space",
+        "ctrl+b",
+        "ctrl+backspace",
+        "ctrl+d",
+        "ctrl+down",
+        "ctrl+enter",
+        "ctrl+h",
+        "ctrl+left",
+        "ctrl+minus",
+        "ctrl+p",
+        "ctrl+plus",
+        "ctrl+right",
+        "ctrl+shift+a",
+        "ctrl+shift+z",
+        "ctrl+space",
+        "ctrl+up",
+        "ctrl+z",
+        "delete",
+        "e",
+        "enter",
+        "escape",
+        "h",
+        "k",
+        "left",
+        "m",
+        "o",
+        "p",
+        "r",
+        "right",
+        "shift+.",
+        "shift+1",
+        "shift+2",
+        "shift+alt+left",
+        "shift+alt+right",
+        "shift+ctrl+alt+left",
+        "shift+ctrl+alt+right",
+        "shift+down",
+        "shift+left",
+        "shift+r",
+        "shift+right",
+        "shift+space",
+        "shift+up",
+        "u",
+        "v",
+        "w",
+        "[",
+        "]",
+        *(f"alt+shift+{n}" for n in "1234567890"),
+    }
+)
 _LETTERS = "asdfgqtzxcyijlnwerupohkvbm"
 # Entities take plain keys (digits first), event types shift+ keys, each in this order; a label
 # past the end gets no hotkey of ours (Label Studio then picks a free one itself).

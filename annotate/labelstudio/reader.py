@@ -140,9 +140,13 @@ def prediction_to_document(
     """
     version = _version(prediction)
     document, problems = _read(
-        task, list(prediction.get("result") or []), schema, lambda _: ("prediction", version), scores=True,
+        task,
+        list(prediction.get("result") or []),
+        schema,
+        lambda _: ("prediction", version),
+        scores=True,
         exact_text=exact_text,
-    )  # fmt: skip
+    )
     document.model_version = version
     return document, problems
 

@@ -55,17 +55,28 @@ class Evaluation:
 
         def table(scores: dict[str, PRF]) -> dict[str, dict[str, float]]:
             return {
-                name: {"precision": round(s.precision, 4), "recall": round(s.recall, 4),
-                       "f1": round(s.f1, 4), "tp": s.tp, "fp": s.fp, "fn": s.fn}
+                name: {
+                    "precision": round(s.precision, 4),
+                    "recall": round(s.recall, 4),
+                    "f1": round(s.f1, 4),
+                    "tp": s.tp,
+                    "fp": s.fp,
+                    "fn": s.fn,
+                }
                 for name, s in scores.items()
-            }  # fmt: skip
+            }
 
         return {
-            "corpus": self.corpus, "path": self.path, "documents": self.documents,
-            "model_version": self.model_version, "fixes": self.fixes, "skipped": dict(self.skipped),
-            "entities": table(self.entities), "events": table(self.events),
+            "corpus": self.corpus,
+            "path": self.path,
+            "documents": self.documents,
+            "model_version": self.model_version,
+            "fixes": self.fixes,
+            "skipped": dict(self.skipped),
+            "entities": table(self.entities),
+            "events": table(self.events),
             "baseline_events": table(self.baseline_events),
-        }  # fmt: skip
+        }
 
 
 def keyword_baseline(doc: Doc, document: Document, schema: Schema) -> Document:

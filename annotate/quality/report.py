@@ -23,9 +23,13 @@ from annotate.schema import Schema
 
 def _prf(prf: PRF) -> dict[str, float]:
     return {
-        "precision": round(prf.precision, 4), "recall": round(prf.recall, 4), "f1": round(prf.f1, 4),
-        "tp": prf.tp, "fp": prf.fp, "fn": prf.fn,
-    }  # fmt: skip
+        "precision": round(prf.precision, 4),
+        "recall": round(prf.recall, 4),
+        "f1": round(prf.f1, 4),
+        "tp": prf.tp,
+        "fp": prf.fp,
+        "fn": prf.fn,
+    }
 
 
 def _table(scores: dict[str, PRF]) -> dict[str, dict[str, float]]:

@@ -21,8 +21,8 @@ from label_studio_sdk import LabelStudio
 
 from annotate.errors import StudioError
 from annotate.studio.connection import is_loopback, resolve_connection
+from annotate.studio.credentials import DEFAULT_DIR
 from annotate.studio.http import Http
-from annotate.studio.server import DEFAULT_DIR
 
 #: Personal access tokens (JWT) arrived in 1.17; older servers are refused up front.
 MIN_SERVER_VERSION = (1, 17)
@@ -181,6 +181,16 @@ class Studio:
         """The project's labeling config."""
         with self._calling(f"read project {project_id}"):
             return str(self.client.projects.get(id=project_id).label_config or "")
+
+    def check_config(self, project_id: int, config: str) -> None:
+        """Ask the server whether ``config`` may replace the project's (strictly: annotations and
+        drafts must keep every control and label they use); a refusal is a ``StudioError`` (400)."""
+        self.request(
+            "POST",
+            f"api/projects/{project_id}/validate/",
+            f"check a labeling config for project {project_id}",
+            body={"label_config": config},
+        )
 
     def update_project(self, project_id: int, **fields: Any) -> None:
         """Change project fields (``label_config``, ``expert_instruction``, ``model_version`` ...)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from annotate.errors import StudioError
-from annotate.studio.server import CREDENTIALS_FILE, DEFAULT_DIR, load_credentials
+from annotate.studio.credentials import CREDENTIALS_FILE, DEFAULT_DIR, load_credentials
 
 URL_ENV = "LABEL_STUDIO_URL"
 KEY_ENV = "LABEL_STUDIO_API_KEY"

@@ -9,7 +9,6 @@ private too. Password and token go by environment, never argv (``ps``) or a mess
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import shutil
@@ -22,65 +21,38 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from annotate.atomic import atomic_writer
 from annotate.errors import StudioError
+from annotate.studio.credentials import (
+    CREDENTIALS_FILE,
+    Credentials,
+    load_credentials,
+    save_credentials,
+)
 
-DEFAULT_DIR = Path(".annotate/studio")
 DEFAULT_PORT = 8080
 DEFAULT_USERNAME = "admin@annotate.local"
-CREDENTIALS_FILE = "credentials.json"
 PID_FILE = "server.pid"
 LOG_FILE = "server.log"
 
 # Label Studio reads every setting as LABEL_STUDIO_<name>, HEARTEX_<name> or plain <name>; these
 # would override what we pass (plain USERNAME and HOST are often set by the shell or CI).
 _SCRUBBED = {"DATABASE_NAME"} | {
-    prefix + name for prefix in ("", "LABEL_STUDIO_", "HEARTEX_")
-    for name in ("USERNAME", "PASSWORD", "USER_TOKEN", "PORT", "HOST", "DEBUG", "BASE_DATA_DIR")}  # fmt: skip
+    prefix + name
+    for prefix in ("", "LABEL_STUDIO_", "HEARTEX_")
+    for name in ("USERNAME", "PASSWORD", "USER_TOKEN", "PORT", "HOST", "DEBUG", "BASE_DATA_DIR")
+}
 _QUIET = {  # no calls home, no open signup, log lines written as they come
-    "LATEST_VERSION_CHECK": "false", "COLLECT_ANALYTICS": "false", "SENTRY_DSN": "",
-    "FRONTEND_SENTRY_DSN": "", "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true", "PYTHONUNBUFFERED": "1",
-}  # fmt: skip
+    "LATEST_VERSION_CHECK": "false",
+    "COLLECT_ANALYTICS": "false",
+    "SENTRY_DSN": "",
+    "FRONTEND_SENTRY_DSN": "",
+    "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+    "PYTHONUNBUFFERED": "1",
+}
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """How to reach a local server: its URL and the admin's login and legacy API token."""
-
-    url: str
-    username: str
-    password: str = field(repr=False)
-    token: str = field(repr=False)
-
-
-def save_credentials(path: str | Path, creds: Credentials) -> None:
-    """Write ``creds`` as JSON to ``path`` atomically, readable by the owner only (mode 600)."""
-    with atomic_writer(path, mode=0o600) as handle:  # 0600 before any secret is written
-        json.dump(asdict(creds), handle, indent=2)
-        handle.write("\n")
-
-
-def load_credentials(path: str | Path) -> Credentials:
-    """Read credentials saved by ``save_credentials``; refuse a file others can read."""
-    path = Path(path)
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise StudioError(f"{path}: no credentials file; start a server with `annotate studio up`") from None
-    if mode & 0o077:
-        raise StudioError(f"{path} is readable by other users ({stat.filemode(mode)}); run chmod 600 {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:  # messages name positions, never the content
-        raise StudioError(f"{path}: unreadable credentials ({error}); fix or delete the file") from None
-    keys = ("url", "username", "password", "token")
-    if not isinstance(data, dict) or not all(isinstance(data.get(key), str) and data[key] for key in keys):
-        raise StudioError(f"{path}: credentials need non-empty string fields {', '.join(keys)}")
-    return Credentials(**{key: data[key] for key in keys})
 
 
 def make_private(data_dir: Path) -> None:
@@ -150,8 +122,13 @@ def _signal_group(pid: int, signum: signal.Signals) -> None:
 class LocalServer:
     """One ``label-studio start`` process serving the data dir ``data_dir`` on ``host:port``."""
 
-    def __init__(self, data_dir: Path, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
-                 env: Mapping[str, str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int = DEFAULT_PORT,
+        host: str = "127.0.0.1",
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port
         self.host = host
@@ -200,16 +177,33 @@ class LocalServer:
         environment |= {"LABEL_STUDIO_PASSWORD": creds.password, "LABEL_STUDIO_USER_TOKEN": creds.token}
         environment |= self.env
         argv = [
-            executable, "start", "--no-browser", "--internal-host", self.host, "--port", str(self.port),
-            "--data-dir", data_dir, "--username", creds.username, "--enable-legacy-api-token",
-            "--log-level", "WARNING",
-        ]  # fmt: skip
+            executable,
+            "start",
+            "--no-browser",
+            "--internal-host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--data-dir",
+            data_dir,
+            "--username",
+            creds.username,
+            "--enable-legacy-api-token",
+            "--log-level",
+            "WARNING",
+        ]
         log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         with os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             self._process = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env=environment, cwd=data_dir, start_new_session=True, umask=0o077,
-            )  # fmt: skip
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                cwd=data_dir,
+                start_new_session=True,
+                umask=0o077,
+            )
         try:
             with atomic_writer(self.data_dir / PID_FILE, mode=0o600) as handle:
                 handle.write(f"{self._process.pid}\n")
