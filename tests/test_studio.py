@@ -252,3 +252,24 @@ def test_studio_unreachable_server_is_a_clear_error() -> None:
         port = sock.getsockname()[1]
     with pytest.raises(StudioError, match=f"cannot connect to Label Studio at http://127.0.0.1:{port}"):
         Studio.connect(f"http://127.0.0.1:{port}", "any-token-123456")
+
+
+def test_pull_while_tasks_are_deleted_misses_no_live_task(
+    studio: Studio, project: str, news_schema: Schema, seed_tasks: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """Tasks already read are deleted between pages: every task that still exists is in the snapshot."""
+    push(studio, project, seed_tasks, news_schema)
+    found = studio.project(project)
+    ids = sorted(task.id for task in studio.remote_tasks(found.id))
+    read: list[int] = []
+
+    def delete_what_was_read() -> None:
+        read.append(1)
+        if len(read) == 2:  # after the first page (2 tasks): delete both
+            for task_id in ids[:2]:
+                studio.delete_task(task_id)
+
+    path = tmp_path / "snapshot.jsonl"
+    report = pull(studio, project, path, page_size=2, on_task=delete_what_was_read)
+    pulled = [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()]
+    assert pulled == ids and report.tasks == len(ids)  # page numbers would have skipped ids[2:4]
