@@ -37,33 +37,66 @@ def write_tasks(
 
 
 def read_task_file(path: str | Path) -> list[dict[str, Any]] | None:
-    """The tasks of a ``.json`` task file, or None when the file holds articles instead.
+    """The tasks of a task file, or None when the file holds articles instead.
 
     A task file is recognised by its structure, not its layout (pretty-printed, keys in any
-    order, a byte order mark): a JSON list (or one object) whose first item has a ``data``
-    object, or no ``text`` but ``predictions`` or ``annotations``; an article file's items have
-    ``text`` instead.
+    order, a byte order mark, a JSON list or JSON lines such as a snapshot from ``annotate
+    pull``): its first item has a ``data`` object, or no ``text`` but ``predictions`` or
+    ``annotations``; an article file's items have ``text`` instead.
 
     Raises:
         ArticleError: the file cannot be read or is not JSON, or an item of a task file is not a
-            task (naming ``file[index]``).
+            task (naming ``file[index]`` or ``file:line``).
     """
     path = Path(path)
-    if path.suffix.lower() != ".json":
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return _task_lines(path)
+    if suffix != ".json":
         return None
     try:
         data = json.loads(read_text_file(path))
     except json.JSONDecodeError as err:
         raise ArticleError(f"{path}: line {err.lineno}: malformed JSON ({err.msg})") from None
     items = [data] if isinstance(data, dict) else data
-    if not isinstance(items, list) or not items or not isinstance(items[0], dict):
+    if not isinstance(items, list) or not items or not _is_task(items[0]):
         return None
-    first = items[0]
-    if not isinstance(first.get("data"), dict) and ("text" in first or not _TASK_KEYS & first.keys()):
-        return None  # articles: a 'text' field (other fields, even named 'data', are metadata)
     for index, task in enumerate(items):
-        if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-            raise ArticleError(
-                f"{path}[{index}]: a task needs a 'data' object; write task files with `annotate prelabel`"
-            )
+        _check_task(task, f"{path}[{index}]")
     return items
+
+
+def _is_task(item: Any) -> bool:
+    """Whether ``item`` is a task rather than an article (whose other fields, even one named
+    ``data``, are metadata)."""
+    if not isinstance(item, dict):
+        return False
+    return isinstance(item.get("data"), dict) or ("text" not in item and bool(_TASK_KEYS & item.keys()))
+
+
+def _check_task(task: Any, where: str) -> None:
+    if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
+        raise ArticleError(
+            f"{where}: a task needs a 'data' object; write task files with `annotate prelabel`"
+        )
+
+
+def _task_lines(path: Path) -> list[dict[str, Any]] | None:
+    """The tasks of a JSON-lines task file; None as soon as its first record is not a task."""
+    tasks: list[dict[str, Any]] = []
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = (raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw).decode("utf-8")
+                item = json.loads(line) if line.strip() else None
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                if not tasks:
+                    return None  # read as articles: that reader reports the line
+                raise ArticleError(f"{path}:{number}: not a JSON task; pull the snapshot again") from None
+            if item is None:
+                continue
+            if not tasks and not _is_task(item):
+                return None
+            _check_task(item, f"{path}:{number}")
+            tasks.append(item)
+    return tasks or None

@@ -27,6 +27,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=Path("../shared/eval"), help="Gold corpora folder.")
     args = parser.parse_args()
+    if not args.eval_dir.is_dir():
+        parser.error(
+            f"{args.eval_dir}: no such folder; the development corpora are in ../shared/eval beside a "
+            "development checkout (a clone elsewhere has none): pass --eval-dir"
+        )
     schema = load_schema()
     nlp = build_nlp(schema)
     fixer = nlp.get_pipe("annotate_entities")

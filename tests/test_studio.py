@@ -20,10 +20,13 @@ from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, labe
 from annotate.prelabel import prelabel
 from annotate.schema import Schema, load_schema
 from annotate.studio.client import Studio
+from annotate.studio.inputs import push_paths
 from annotate.studio.projects import ensure_project
 from annotate.studio.pull import pull
 from annotate.studio.push import push
 from annotate.studio.server import LocalServer
+
+from .conftest import REPO
 
 
 def _snapshot(studio: Studio, title: str, tmp_path: Path) -> list[dict[str, Any]]:
@@ -273,3 +276,20 @@ def test_pull_while_tasks_are_deleted_misses_no_live_task(
     report = pull(studio, project, path, page_size=2, on_task=delete_what_was_read)
     pulled = [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()]
     assert pulled == ids and report.tasks == len(ids)  # page numbers would have skipped ids[2:4]
+
+
+def test_push_a_pulled_snapshot_sends_tasks_and_predictions_only(
+    studio: Studio, studio_server: LocalServer, project: str, news_schema: Schema
+) -> None:
+    """A snapshot (JSON lines of pulled tasks) is a task file: its predictions go, its annotations not."""
+    snapshot = REPO / "tests" / "data" / "snapshot.jsonl"
+    creds = studio_server.credentials
+    report = push_paths([snapshot], project, news_schema, url=creds.url, api_key=creds.token)
+    assert report.created == 3
+    stored = {task["data"]["doc_id"]: task for task in studio.tasks(report.project.id)}
+    pulled = [json.loads(line) for line in snapshot.read_text(encoding="utf-8").splitlines()]
+    assert set(stored) == {task["data"]["doc_id"] for task in pulled}
+    for task in pulled:
+        mine = stored[task["data"]["doc_id"]]
+        assert mine["annotations"] == [] and mine["data"] == task["data"]
+        assert [p["result"] for p in mine["predictions"]] == [p["result"] for p in task["predictions"]]

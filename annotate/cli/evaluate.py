@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from annotate.atomic import write_json
+from annotate.atomic import check_output, write_json
 from annotate.cli._util import ModelOpt, SchemaOpt, app, out, reports_errors
 from annotate.pipeline.entities import ALL_FIXES
 from annotate.quality.evaluate import FORMATS, Evaluation, evaluate
@@ -46,6 +46,8 @@ def evaluate_cli(
 ) -> None:
     """Score the pre-annotator against a gold corpus, next to a keyword baseline."""
     chosen = [fix for fix in fixes.split(",") if fix]
+    if json_out is not None:
+        check_output(json_out)
     report = evaluate(gold, corpus_format, load_schema(schema), model=model, fixes=chosen, mapping=mapping)
     _print_evaluation(report)
     if json_out is not None:

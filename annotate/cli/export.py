@@ -26,6 +26,20 @@ def _ratios(text: str) -> dict[str, float]:
         raise ExportError(f"--splits {text!r}: write it as train=0.8,validation=0.1,test=0.1") from None
 
 
+def _quality_file(path: Path) -> dict[str, object]:
+    try:
+        figures = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ExportError(
+            f"{path}: not a quality report ({error}); write one with `annotate report --json`"
+        ) from None
+    if not isinstance(figures, dict):
+        raise ExportError(
+            f"{path}: a quality report is a JSON object; write one with `annotate report --json`"
+        )
+    return figures
+
+
 @app.command("export")
 @reports_errors
 def export_cli(
@@ -94,7 +108,7 @@ def export_cli(
     target = out_dir or Path("exports") / folder_name(name)
     check_target(target)  # before the pull and the quality figures
     loaded = load_schema(schema)
-    figures = json.loads(quality.read_text(encoding="utf-8")) if quality else None
+    figures = _quality_file(quality) if quality else None
     if no_quality and figures is None:
         figures = {"not_measured": "exported with --no-quality; see `annotate report --from SNAPSHOT`"}
     with snapshot_source(project, snapshot, url, api_key, "export", insecure=insecure) as source:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from annotate.atomic import write_json
+from annotate.atomic import check_output, write_json
 from annotate.cli._util import SchemaOpt, app, out, reports_errors
 from annotate.cli.studio_sync import InsecureOpt, KeyOpt, UrlOpt, snapshot_source
 from annotate.export.build import read_snapshot
@@ -35,6 +35,9 @@ def report_cli(
     insecure: InsecureOpt = False,
 ) -> None:
     """Report pre-annotation quality per model version, annotator agreement and throughput."""
+    for path in (json_out, html_out):
+        if path is not None:
+            check_output(path)
     loaded = load_schema(schema)
     with snapshot_source(project, snapshot, url, api_key, "report", insecure=insecure) as source:
         title = f"annotate quality report: {project or source.name}"

@@ -177,7 +177,7 @@ def _send_all(
                 earlier = seen.remote_files.get(file) if file else None
                 if earlier is not None:
                     report.new_text_for_file.append(NewTextForFile(file, doc_id, earlier.id))
-                new_tasks.add(task)
+                new_tasks.add({"data": task["data"], "predictions": _sendable(task.get("predictions") or [])})
         elif remote[doc_id].text_hash != text_hash:
             report.changed.append(ChangedText(doc_id, remote[doc_id].id, remote[doc_id].text_hash, text_hash))
         else:
@@ -185,7 +185,7 @@ def _send_all(
             missing = [p for p in task.get("predictions") or [] if p.get("model_version") not in versions]
             if missing:
                 _check({**task, "predictions": missing}, schema, where)
-                for prediction in missing:
+                for prediction in _sendable(missing):
                     new_predictions.add({**prediction, "task": remote[doc_id].id})
             report.unchanged += not missing
         seen.doc_ids.add(doc_id)
@@ -195,6 +195,12 @@ def _send_all(
     new_tasks.flush()
     new_predictions.flush()
     sender.wait()
+
+
+def _sendable(predictions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What push sends of predictions: model version, score and result (a pulled snapshot's
+    ids, dates and task numbers stay behind; so do its annotations, which push never sends)."""
+    return [{key: p[key] for key in ("model_version", "score", "result") if key in p} for p in predictions]
 
 
 def _add(studio: Studio, project_id: int, items: list[dict[str, Any]], stats: ImportStats) -> None:

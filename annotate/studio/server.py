@@ -161,7 +161,12 @@ class LocalServer:
         if self.is_running():
             return self.credentials
         executable = _executable()
-        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise StudioError(
+                f"cannot create the data dir {self.data_dir} ({error.strerror}); choose another with --dir"
+            ) from None
         make_private(self.data_dir)
         running = _read_pid(self.data_dir)
         if running is not None and _server_argv(running, self.data_dir) is not None:
