@@ -10,7 +10,7 @@ import errno
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -39,14 +39,22 @@ def output_error(path: str | Path, error: OSError) -> OutputError:
     return OutputError(f"cannot write {path}: {error.strerror or error}; {advice}")
 
 
-def check_output(path: str | Path, *, folder: bool = False) -> None:
+def check_output(
+    path: str | Path, *, folder: bool = False, ours: Callable[[Path], bool] | None = None, what: str = ""
+) -> None:
     """Raise ``OutputError`` now if ``path`` cannot be written later (nothing is created).
 
     A file path must not be a folder (``folder=True``: a folder path must not be a file), must not
     lie under a file, and its nearest existing folder must let a file be created in it (tried for
-    real, so a read-only disk is found even by root).
+    real, so a read-only disk is found even by root). With ``ours``, an existing file is replaced
+    only if ``ours(path)`` says annotate wrote it (``what`` names the kind of file, for the message).
     """
     path = Path(path)
+    if ours is not None and path.is_file() and not ours(path):
+        raise OutputError(
+            f"{path} exists and is not {what or 'a file annotate wrote'}; annotate does not overwrite it: "
+            "give another output path, or move the file away yourself"
+        )
     if folder and path.exists() and not path.is_dir():
         raise OutputError(f"{path} is a file; give a folder for the output")
     if not folder and path.is_dir():

@@ -31,11 +31,12 @@ from spacy.tokens import Span as SpacySpan
 from annotate.articles import MAX_ARTICLE_CHARS, ReadReport, read_articles
 from annotate.atomic import check_output
 from annotate.document import Argument, Article, Document, Event, Span
+from annotate.errors import OutputError
 from annotate.labelstudio import TaskBuilder, region_id
 from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
 from annotate.pipeline import ENTITIES_KEY, EVENTS_KEY, build_nlp, model_version
 from annotate.schema import Schema
-from annotate.taskfile import write_tasks
+from annotate.taskfile import write_tasks, written_task_file
 
 DEFAULT_BATCH_SIZE = 64
 #: Longest text given to spaCy at once; longer articles are parsed in pieces.
@@ -255,14 +256,18 @@ def prelabel_files(
     """Read articles from ``paths``, pre-label them and write the tasks to ``out`` atomically.
 
     Raises:
-        OutputError: ``out`` cannot be written (found before any work).
+        OutputError: ``out`` cannot be written, is an input, or is a file annotate did not write
+            (found before any work).
         ArticleError: bad input (unless ``skip_invalid``); nothing is written then.
         ModelError: the spaCy pipeline cannot be loaded.
     """
-    check_output(out)
+    inputs = [Path(p) for p in paths]
+    if any(Path(out).resolve() == path.resolve() for path in inputs):
+        raise OutputError(f"{out} is also an input; write the tasks to another file with --out")
+    check_output(out, ours=written_task_file, what="a task file annotate wrote")
     nlp = build_nlp(schema, model)
     report = ReadReport()
-    articles = read_articles(paths, skip_invalid=skip_invalid, report=report, max_chars=max_chars)
+    articles = read_articles(inputs, skip_invalid=skip_invalid, report=report, max_chars=max_chars)
     tasks = prelabel(articles, schema, nlp=nlp, batch_size=batch_size, n_process=n_process)
     count = write_tasks(out, tasks, on_task=on_task)
     return PrelabelReport(Path(out), count, model_version(nlp, schema), report)

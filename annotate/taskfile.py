@@ -36,6 +36,14 @@ def write_tasks(
     return count
 
 
+def written_task_file(path: Path) -> bool:
+    """Whether ``path`` looks like a task file ``write_tasks`` wrote (or is empty): replaceable."""
+    with path.open("rb") as handle:
+        head = handle.read(64).lstrip()
+    rest = head[1:].lstrip()
+    return not head or (head.startswith(b"[") and rest.startswith((b"]", b'{"data"')))
+
+
 def read_task_file(path: str | Path) -> list[dict[str, Any]] | None:
     """The tasks of a task file, or None when the file holds articles instead.
 

@@ -52,6 +52,9 @@ def test_resolve_connection_refuses_clear_text_to_another_host(local_dir: Path) 
     assert resolve_connection("https://labels.lan", "a-key", studio_dir=local_dir).url == "https://labels.lan"
     with pytest.raises(StudioError, match="is not a Label Studio URL"):
         resolve_connection("ftp://labels.lan", "a-key", studio_dir=local_dir)
+    with pytest.raises(StudioError, match="holds a user name or password") as caught:
+        resolve_connection("https://me:hunter2@labels.lan", "a-key", studio_dir=local_dir)
+    assert "hunter2" not in str(caught.value)
 
 
 def test_loopback_and_same_server() -> None:

@@ -88,6 +88,23 @@ def test_prelabel_unwritable_out_fails_before_any_work(
             prelabel_files([missing], folder / "tasks.json", news_schema)
 
 
+def test_prelabel_never_overwrites_what_it_did_not_write(tmp_path: Path, news_schema: Schema) -> None:
+    """--out on an input, or on a file that is not a task file, is refused; its own output is replaced."""
+    articles = tmp_path / "news.json"
+    articles.write_text(json.dumps([{"id": "a", "text": "Rebels attacked Kabul."}]), encoding="utf-8")
+    before = articles.read_bytes()
+    with pytest.raises(OutputError, match="is also an input"):
+        prelabel_files([articles], articles, news_schema)
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"mine": true}', encoding="utf-8")
+    with pytest.raises(OutputError, match="exists and is not a task file annotate wrote"):
+        prelabel_files([articles], notes, news_schema)
+    assert articles.read_bytes() == before and notes.read_text(encoding="utf-8") == '{"mine": true}'
+    out = tmp_path / "tasks.json"
+    for _ in range(2):  # the second run replaces the first run's task file
+        assert prelabel_files([articles], out, news_schema).tasks == 1
+
+
 def test_prelabel_sigterm_leaves_no_temporary_file(tmp_path: Path) -> None:
     """SIGTERM while the task file is being written: exit 130, no hidden temporary file, no output."""
     path = tmp_path / "news.jsonl"

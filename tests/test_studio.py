@@ -14,7 +14,7 @@ import yaml
 from spacy.language import Language
 
 from annotate.document import Article
-from annotate.errors import AlignmentError, StudioError
+from annotate.errors import AlignmentError, OutputError, StudioError
 from annotate.labelstudio.config import read_config
 from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, label_config
 from annotate.prelabel import prelabel
@@ -276,6 +276,20 @@ def test_pull_while_tasks_are_deleted_misses_no_live_task(
     report = pull(studio, project, path, page_size=2, on_task=delete_what_was_read)
     pulled = [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()]
     assert pulled == ids and report.tasks == len(ids)  # page numbers would have skipped ids[2:4]
+
+
+def test_pull_never_overwrites_a_file_that_is_not_a_snapshot(
+    studio: Studio, project: str, news_schema: Schema, seed_tasks: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """--out on an articles file is refused before anything is read; an earlier snapshot is replaced."""
+    push(studio, project, seed_tasks[:1], news_schema)
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text('{"text": "An article."}\n', encoding="utf-8")
+    with pytest.raises(OutputError, match="exists and is not a snapshot annotate pulled"):
+        pull(studio, project, articles)
+    assert articles.read_text(encoding="utf-8") == '{"text": "An article."}\n'
+    snapshot = tmp_path / "snapshot.jsonl"
+    assert pull(studio, project, snapshot).tasks == pull(studio, project, snapshot).tasks == 1
 
 
 def test_push_a_pulled_snapshot_sends_tasks_and_predictions_only(

@@ -84,6 +84,11 @@ def resolve_connection(
             )
         url, api_key = url or local.url, api_key or local.token
     parts = urlsplit(url)
+    if parts.username or parts.password:  # a secret in the URL would be shown in every message
+        raise StudioError(
+            f"the Label Studio URL for {parts.hostname} holds a user name or password; give the URL "
+            f"without it and the key in {KEY_ENV}"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise StudioError(f"{url!r} is not a Label Studio URL; give one like http://127.0.0.1:8080")
     if parts.scheme == "http" and not is_loopback(url) and not insecure:

@@ -33,6 +33,19 @@ class PullReport:
     predictions: int
 
 
+def _written_snapshot(path: Path) -> bool:
+    """Whether ``path`` is empty or its first line is a Label Studio task (a snapshot): replaceable."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+    if not first.strip():
+        return True
+    try:
+        task = json.loads(first)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(task, dict) and isinstance(task.get("data"), dict)
+
+
 def pull(
     studio: Studio,
     title: str,
@@ -48,7 +61,7 @@ def pull(
             snapshot, if any, is left intact).
         OutputError: ``out`` cannot be written (found before anything is read).
     """
-    check_output(out)
+    check_output(out, ours=_written_snapshot, what="a snapshot annotate pulled")
     project = studio.project(title)
     tasks = annotations = predictions = 0
     with atomic_writer(out) as handle:
