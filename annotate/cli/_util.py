@@ -27,6 +27,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from annotate.articles import ReadReport
 from annotate.errors import AnnotateError
 
 P = ParamSpec("P")
@@ -119,6 +120,16 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
 def _fail(message: str) -> NoReturn:
     err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
     raise typer.Exit(1)
+
+
+def print_read_report(read: ReadReport, duplicate_note: str) -> None:
+    """Print what reading the articles skipped, found twice or left aside, one line each."""
+    for problem in read.skipped:
+        err.print(f"skipped {problem.source}: {problem.reason}")
+    for problem in read.duplicates:
+        err.print(f"duplicate {problem.source}: {problem.reason} ({duplicate_note})")
+    for ignored in read.ignored_files:
+        err.print(f"ignored {ignored}: not an article file")
 
 
 @contextmanager

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from annotate.articles import MAX_ARTICLE_CHARS
-from annotate.cli._util import MaxCharsOpt, ModelOpt, SchemaOpt, app, err, out, progress_bar, reports_errors
+from annotate.cli._util import (
+    MaxCharsOpt,
+    ModelOpt,
+    SchemaOpt,
+    app,
+    out,
+    print_read_report,
+    progress_bar,
+    reports_errors,
+)
 from annotate.prelabel import DEFAULT_BATCH_SIZE, prelabel_files
 from annotate.schema import load_schema
 
@@ -51,12 +60,7 @@ def prelabel_cli(
             on_task=advance,
         )
     read = report.read
-    for problem in read.skipped:
-        err.print(f"skipped {problem.source}: {problem.reason}")
-    for problem in read.duplicates:
-        err.print(f"duplicate {problem.source}: {problem.reason} (pre-labelled once)")
-    for ignored in read.ignored_files:
-        err.print(f"ignored {ignored}: not an article file")
+    print_read_report(read, "pre-labelled once")
     out.print(
         f"wrote {report.tasks} tasks to {report.out} ({len(read.skipped)} skipped, "
         f"{len(read.duplicates)} duplicates) with model {report.model_version}",

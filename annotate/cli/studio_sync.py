@@ -11,7 +11,17 @@ from typing import Annotated
 import typer
 
 from annotate.articles import MAX_ARTICLE_CHARS
-from annotate.cli._util import MaxCharsOpt, ModelOpt, SchemaOpt, app, err, out, progress_bar, reports_errors
+from annotate.cli._util import (
+    MaxCharsOpt,
+    ModelOpt,
+    SchemaOpt,
+    app,
+    err,
+    out,
+    print_read_report,
+    progress_bar,
+    reports_errors,
+)
 from annotate.errors import ExportError
 from annotate.schema import load_schema
 from annotate.studio.client import Studio
@@ -99,10 +109,7 @@ def push_cli(
 
 
 def _print_push(project: str, report: PushReport) -> None:
-    for problem in report.read.skipped:
-        err.print(f"skipped {problem.source}: {problem.reason}")
-    for problem in report.read.duplicates:
-        err.print(f"duplicate {problem.source}: {problem.reason} (pushed once)")
+    print_read_report(report.read, "pushed once")
     for changed in report.changed:
         err.print(
             f"changed text: article {changed.doc_id} (task {changed.task_id}) differs from the pushed one; "
