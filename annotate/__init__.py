@@ -12,7 +12,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from annotate.articles import ReadReport, normalize_text, read_articles
+from annotate.articles import ReadReport, read_articles
 from annotate.document import Argument, Article, Document, Event, Span
 from annotate.errors import (
     AlignmentError,
@@ -25,6 +25,7 @@ from annotate.errors import (
     StudioError,
 )
 from annotate.labelstudio.labelconfig import label_config
+from annotate.offsets import OffsetMap, normalize_text, normalize_with_offsets
 from annotate.pipeline import build_nlp, model_version
 from annotate.prelabel import prelabel, prelabel_documents, prelabel_files
 from annotate.schema import Schema, load_schema
@@ -40,6 +41,7 @@ __all__ = [
     "Event",
     "ExportError",
     "ModelError",
+    "OffsetMap",
     "ReadReport",
     "Schema",
     "SchemaError",
@@ -51,6 +53,7 @@ __all__ = [
     "load_schema",
     "model_version",
     "normalize_text",
+    "normalize_with_offsets",
     "prelabel",
     "prelabel_documents",
     "prelabel_files",

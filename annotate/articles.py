@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,27 +15,13 @@ from typing import Any
 
 from annotate.document import Article
 from annotate.errors import ArticleError
+from annotate.offsets import normalize_with_offsets
 from annotate.records import records
 
 SUFFIXES = (".txt", ".jsonl", ".json", ".csv", ".parquet")
 META_FIELDS = ("title", "url", "published")
 #: Longest article read by default (spaCy's own ``max_length``); longer ones are refused.
 MAX_ARTICLE_CHARS = 1_000_000
-# C0/C1 control characters except tab and newline; they break offsets in browsers and parsers.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f]")
-_LINE_BREAK_RE = re.compile(r"\r\n|\r|\x85|\u2028|\u2029")
-
-
-def normalize_text(text: str) -> str:
-    """Return ``text`` in the one form every offset refers to.
-
-    Unicode NFC; a leading BOM removed; CRLF, CR and Unicode line separators turned into LF;
-    NUL and other control characters (except tab and newline) removed; leading and trailing
-    white space stripped.
-    """
-    text = unicodedata.normalize("NFC", text.removeprefix("\ufeff"))
-    text = _LINE_BREAK_RE.sub("\n", text)
-    return _CONTROL_RE.sub("", text).strip()
 
 
 def text_hash(text: str) -> str:
@@ -154,7 +138,7 @@ def _to_article(record: dict[str, Any], source: str) -> Article:
         raise ArticleError(f"{source}: no 'text' field; every article needs its text")
     if not isinstance(text, str):
         raise ArticleError(f"{source}: 'text' must be a string, got {type(text).__name__}")
-    text = normalize_text(text)
+    text, offsets = normalize_with_offsets(text)
     if not text:
         raise ArticleError(f"{source}: the article is empty; remove it or fill in its text")
     given = record.get("id")
@@ -166,4 +150,4 @@ def _to_article(record: dict[str, Any], source: str) -> Article:
         and value is not None
         and not (isinstance(value, float) and value != value)
     }
-    return Article(id=article_id, text=text, meta=meta, source=source)
+    return Article(id=article_id, text=text, meta=meta, source=source, offsets=offsets)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from annotate.offsets import OffsetMap
+
 Origin = Literal["prediction", "edited", "manual"]
 
 
@@ -18,13 +20,15 @@ class Article:
     """One input article: normalised text, a stable id and string metadata.
 
     ``source`` says where the article came from (``file:line``) so that later errors can
-    point back to the input.
+    point back to the input; ``offsets`` maps offsets of ``text`` back to the input text
+    (``annotate.offsets``; empty when they are the same).
     """
 
     id: str
     text: str
     meta: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    offsets: OffsetMap = field(default_factory=OffsetMap)
 
 
 @dataclass

@@ -95,14 +95,16 @@ def seed_tasks() -> list[dict[str, Any]]:
 
 
 def replicate(seeds: list[dict[str, Any]], n: int, tag: str) -> list[dict[str, Any]]:
-    """``n`` tasks cycling over ``seeds``, each with a unique ``doc_id`` (predictions shared, not copied)."""
-    return [
-        {
-            "data": {**seed["data"], "doc_id": f"{seed['data']['doc_id']}-{tag}{i:06d}"},
-            "predictions": seed["predictions"],
-        }
-        for i, seed in ((i, seeds[i % len(seeds)]) for i in range(n))
-    ]
+    """``n`` tasks cycling over ``seeds``, each with a unique ``doc_id`` and text (a line added at the
+    end, so the predictions' offsets still fit; predictions shared, not copied): push pushes one
+    text once, whatever its id."""
+    tasks = []
+    for i in range(n):
+        seed = seeds[i % len(seeds)]
+        text = f"{seed['data']['text']}\n\nCopy {tag}{i:06d}."
+        data = {**seed["data"], "doc_id": f"{seed['data']['doc_id']}-{tag}{i:06d}", "text": text}
+        tasks.append({"data": {**data, "text_hash": text_hash(text)}, "predictions": seed["predictions"]})
+    return tasks
 
 
 def annotated(tasks: list[dict[str, Any]], user_id: int) -> list[dict[str, Any]]:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from annotate.articles import ReadReport, normalize_text, read_articles, text_hash
+from annotate.articles import ReadReport, read_articles, text_hash
 from annotate.errors import ArticleError
+from annotate.offsets import normalize_text
 
 
 def _write_jsonl(path: Path, records: list[object]) -> Path:

@@ -22,7 +22,7 @@ TEXT_NAME = "text"
 ENTITY_CONTROL = "entity"
 EVENT_CONTROL = "event"
 #: Keys of ``task["data"]`` that annotate owns; article metadata never overrides them.
-RESERVED_DATA_KEYS = ("text", "doc_id", "text_hash", "schema_version")
+RESERVED_DATA_KEYS = ("text", "doc_id", "text_hash", "schema_version", "source_offsets")
 
 # Entities: saturated cool and neutral colours, no yellow, orange or brown, so that no entity is
 # mistaken for an event trigger. Order follows the schema (its most frequent labels first).

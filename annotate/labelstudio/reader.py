@@ -36,6 +36,7 @@ from annotate.articles import text_hash
 from annotate.document import Argument, Article, Document, Event, Origin, Span
 from annotate.errors import ExportError
 from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, RESERVED_DATA_KEYS
+from annotate.offsets import OffsetMap
 from annotate.schema import Schema
 
 _ORIGINS: dict[str, Origin] = {"prediction": "prediction", "prediction-changed": "edited", "manual": "manual"}
@@ -77,7 +78,13 @@ def task_article(task: dict[str, Any]) -> Article:
         text_value = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         meta[original if original in RESERVED_DATA_KEYS else key] = text_value
     article_id = str(doc_id) if doc_id not in (None, "") else text_hash(text)
-    return Article(article_id, text, meta, source=f"task {task.get('id')}")
+    offsets = data.get("source_offsets")
+    mapping = OffsetMap()
+    if isinstance(offsets, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(type(v) is int for v in p) for p in offsets
+    ):
+        mapping = OffsetMap.from_list(offsets)
+    return Article(article_id, text, meta, source=f"task {task.get('id')}", offsets=mapping)
 
 
 def result_to_document(

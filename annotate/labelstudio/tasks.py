@@ -33,6 +33,8 @@ def task_data(document: Document, schema: Schema) -> dict[str, Any]:
         "text_hash": text_hash(article.text),
         "schema_version": schema.version,
     }
+    if article.offsets.points:  # the input's offsets, for mapping spans back to it
+        data["source_offsets"] = article.offsets.as_list()
     for key, value in article.meta.items():
         data[f"meta_{key}" if key in RESERVED_DATA_KEYS else key] = value
     return data
