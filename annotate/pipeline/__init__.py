@@ -16,6 +16,7 @@ from annotate import __version__
 from annotate.errors import ModelError
 from annotate.pipeline.entities import ALL_FIXES, CANDIDATES_KEY, ENTITIES_KEY, EntityFixer
 from annotate.pipeline.events import EVENTS_KEY, EventFinder
+from annotate.pipeline.learned import LearnedEvents
 from annotate.schema import Schema
 
 DEFAULT_MODEL = "en_core_web_sm"
@@ -30,6 +31,7 @@ __all__ = [
     "EVENTS_KEY",
     "EntityFixer",
     "EventFinder",
+    "LearnedEvents",
     "build_nlp",
     "model_version",
 ]
@@ -62,6 +64,8 @@ def build_nlp(
     if not schema.path or schema.path.startswith("<"):
         raise ModelError("build_nlp needs a schema loaded from a file (load_schema(path))")
     nlp = load_model(model)
+    if "annotate_entities" in nlp.pipe_names:  # a model folder of `annotate train`
+        return _trained(nlp, schema, str(model), fixes, events)
     missing = [name for name in _REQUIRED if name not in nlp.pipe_names]
     if missing:
         raise ModelError(
@@ -71,6 +75,23 @@ def build_nlp(
     nlp.add_pipe("annotate_entities", config={"schema_path": schema.path, "fixes": list(fixes)})
     if events:
         nlp.add_pipe("annotate_events", config={"schema_path": schema.path})
+    return nlp
+
+
+def _trained(nlp: Language, schema: Schema, model: str, fixes: Iterable[str], events: bool) -> Language:
+    """A trained pipeline as it is, checked against ``schema``."""
+    fixer = nlp.get_pipe("annotate_entities")
+    assert isinstance(fixer, EntityFixer)
+    if fixer.schema.version != schema.version:
+        raise ModelError(
+            f"the model {model} was trained with schema {fixer.schema.name}@{fixer.schema.version}, not "
+            f"{schema.name}@{schema.version}; pass its own with --schema {model}/schema.yaml"
+        )
+    fixer.fixes = frozenset(fixes)
+    if not events:
+        for name in ("annotate_learned_events", "annotate_events"):
+            if name in nlp.pipe_names:
+                nlp.remove_pipe(name)
     return nlp
 
 

@@ -23,12 +23,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup, Token
 from spacy.util import filter_spans
 
 from annotate.pipeline.gazetteer import Gazetteer
+from annotate.pipeline.stored import save_schema, stored_schema
 from annotate.schema import Schema, load_schema
 
 ENTITIES_KEY = "entities"
@@ -67,14 +69,30 @@ class EntityFixer:
     """Turn raw NER output into schema-labelled, article-consistent entity spans."""
 
     def __init__(self, nlp: Language, schema: Schema, fixes: Iterable[str] = ALL_FIXES) -> None:
-        self.schema = schema
         self.fixes = frozenset(fixes)
         unknown = self.fixes - set(ALL_FIXES)
         if unknown:
             raise ValueError(f"unknown entity fixes {sorted(unknown)}; known: {list(ALL_FIXES)}")
+        self.vocab = nlp.vocab
+        self.configure(schema)
+
+    def configure(self, schema: Schema) -> None:
+        """Use ``schema``: its label mapping, argument-only labels and gazetteer."""
+        self.schema = schema
         self.label_map = {**{label: label for label in schema.entity_labels}, **schema.spacy_label_map}
         self.candidate_labels = {label.name for label in schema.entities if label.only_as_argument}
-        self.gazetteer = Gazetteer(nlp.vocab, schema)
+        self.gazetteer = Gazetteer(self.vocab, schema)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Save the schema inside the pipeline folder."""
+        save_schema(path, self.schema)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EntityFixer:
+        """Use the schema saved by ``to_disk``."""
+        schema = stored_schema(path)
+        if schema is not None:
+            self.configure(schema)
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = [_Mention(e.start, e.end, e.label_, "ner") for e in doc.ents]

@@ -15,13 +15,16 @@ works with ``nlp.pipe(n_process=...)``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
 from annotate.pipeline.arguments import EntityIndex, Link, link_arguments
 from annotate.pipeline.entities import CANDIDATES_KEY
+from annotate.pipeline.stored import save_schema, stored_schema
 from annotate.schema import EventType, Schema, Trigger, load_schema
 
 EVENTS_KEY = "events"
@@ -56,12 +59,27 @@ class EventFinder:
     """Find and type event triggers and link their arguments, as the schema describes them."""
 
     def __init__(self, schema: Schema) -> None:
+        self.configure(schema)
+
+    def configure(self, schema: Schema) -> None:
+        """Use ``schema``: its trigger lexicon, roles and labels."""
         self.schema = schema
         self.lexicon: dict[str, list[_Entry]] = defaultdict(list)
         for event in schema.events:
             for trigger in event.trigger_words:
                 words = tuple(trigger.lemma.lower().split())
                 self.lexicon[words[0]].append(_Entry(words, event, trigger))
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Save the schema inside the pipeline folder."""
+        save_schema(path, self.schema)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EventFinder:
+        """Use the schema saved by ``to_disk``."""
+        schema = stored_schema(path)
+        if schema is not None:
+            self.configure(schema)
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
         candidates = list(doc.spans[CANDIDATES_KEY]) if CANDIDATES_KEY in doc.spans else []

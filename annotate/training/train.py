@@ -1,0 +1,181 @@
+"""Train a pre-annotator on gold, gate every layer against the rules, and save a spaCy pipeline.
+
+``train`` holds out part of the gold by article (a hash of the id and ``seed``, so the same
+articles are held out every time), then on the rest:
+
+1. entities: fine-tunes the base pipeline's recognizer (``annotate.training.ner``);
+2. events: trains the trigger and role classifiers (``annotate.training.events``) on the
+   training articles as the chosen entity layer analyses them.
+
+The promotion gate scores, on the held-out articles, raw spaCy (the model's own entities mapped
+onto the schema), the rules alone and the learned layers: entity P/R/F1, trigger
+identification and classification, argument identification and classification. A learned layer
+is kept only where its F1 (entities; trigger classification; argument classification) beats
+the rules'; otherwise that layer stays the rules', and the model folder says which layers are
+learned. The folder is a spaCy pipeline (``spacy.load``-able) with annotate's components inside,
+the schema, and in ``meta.json`` under ``annotate``: the gold's identity and sizes, the layers,
+the figures; its name carries a hash of its content, so its ``model_version`` names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+
+from annotate.document import Document, Event
+from annotate.errors import EvaluationError
+from annotate.pipeline import LearnedEvents, build_nlp
+from annotate.prelabel import prelabel_documents
+from annotate.quality.metrics import PRF, score_entities, score_events
+from annotate.schema import Schema
+from annotate.training.events import train_events
+from annotate.training.gold import GoldSet
+from annotate.training.model import save_model
+from annotate.training.ner import NerStats, train_ner
+
+DEFAULT_EVAL_SPLIT = 0.2
+LAYERS = ("entities", "triggers", "arguments")
+_MEASURES = {
+    "entities": "entity",
+    "triggers": "trigger_classification",
+    "arguments": "argument_classification",
+}
+
+
+@dataclass
+class TrainReport:
+    """What ``train`` did: sizes, the layers kept, and the held-out figures of each system."""
+
+    out: str
+    model_version: str
+    gold_identity: str
+    train_articles: int
+    eval_articles: int
+    layers: dict[str, str]
+    figures: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    ner: NerStats | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def held_out(documents: Sequence[Document], share: float, seed: str) -> tuple[list[Document], list[Document]]:
+    """The training and held-out documents: an article is held out when the hash of ``seed`` and
+    its id falls below ``share`` (the same articles every run, whatever else is added)."""
+    train_part: list[Document] = []
+    eval_part: list[Document] = []
+    for document in documents:
+        digest = hashlib.sha256(f"{seed}{document.article.id}".encode()).digest()
+        (eval_part if int.from_bytes(digest[:8], "big") / 2**64 < share else train_part).append(document)
+    return train_part, eval_part
+
+
+def train(
+    gold: GoldSet,
+    schema: Schema,
+    out: str | Path,
+    *,
+    base_model: str | None = None,
+    eval_split: float = DEFAULT_EVAL_SPLIT,
+    seed: str = "annotate",
+    on_step: Any = None,
+) -> TrainReport:
+    """Train, gate and save a model folder at ``out`` (see the module doc).
+
+    Raises:
+        EvaluationError: too little gold (at least one article to train on and one to hold out).
+        ModelError: the base pipeline cannot be loaded.
+        OutputError: ``out`` cannot be written, or holds something annotate did not write.
+    """
+    started = time.monotonic()
+    step = on_step or (lambda message: None)
+    train_docs, eval_docs = held_out(gold.documents, eval_split, seed)
+    if not train_docs or not eval_docs:
+        raise EvaluationError(
+            f"{len(gold.documents)} gold articles give {len(train_docs)} to train on and {len(eval_docs)} to "
+            "hold out; annotate more articles or change --eval-split"
+        )
+    step(f"training on {len(train_docs)} articles, holding out {len(eval_docs)}")
+    figures: dict[str, dict[str, dict[str, float]]] = {}
+    raw = build_nlp(schema, base_model, fixes=())
+    rules = build_nlp(schema, base_model)
+    figures["raw"] = _figures(raw, schema, eval_docs, events=False)
+    figures["rules"] = _figures(rules, schema, eval_docs)
+    step("fine-tuning the entity recognizer")
+    learned = build_nlp(schema, base_model)
+    ner_stats = train_ner(learned, train_docs, schema)
+    entity_scores = _figures(learned, schema, eval_docs, events=False)
+    layers = {"entities": "learned" if _beats(entity_scores, figures["rules"], "entities") else "rules"}
+    if layers["entities"] == "rules":
+        learned = build_nlp(schema, base_model)
+    step("training the trigger and role classifiers")
+    processed = list(learned.pipe(d.article.text for d in train_docs))
+    trigger_model, argument_model = train_events(processed, train_docs, schema)
+    component = learned.add_pipe("annotate_learned_events", config={"schema_path": schema.path})
+    assert isinstance(component, LearnedEvents)
+    component.set_models(trigger_model, argument_model, {"triggers": "learned", "arguments": "rules"})
+    with_triggers = _figures(learned, schema, eval_docs)
+    layers["triggers"] = (
+        "learned" if trigger_model and _beats(with_triggers, figures["rules"], "triggers") else "rules"
+    )
+    component.set_models(
+        trigger_model, argument_model, {"triggers": layers["triggers"], "arguments": "learned"}
+    )
+    with_arguments = _figures(learned, schema, eval_docs)
+    baseline = with_triggers if layers["triggers"] == "learned" else figures["rules"]
+    layers["arguments"] = (
+        "learned" if argument_model and _beats(with_arguments, baseline, "arguments") else "rules"
+    )
+    component.set_models(
+        trigger_model, argument_model, {"triggers": layers["triggers"], "arguments": layers["arguments"]}
+    )
+    figures["learned"] = _figures(learned, schema, eval_docs)
+    step("saving " + str(out))
+    report = TrainReport(
+        str(out), "", gold.identity, len(train_docs), len(eval_docs), layers, figures, ner_stats
+    )
+    report.seconds = round(time.monotonic() - started, 1)
+    report.model_version = save_model(learned, schema, Path(out), gold, report.to_dict())
+    return report
+
+
+def _beats(learned: dict[str, dict[str, float]], rules: dict[str, dict[str, float]], layer: str) -> bool:
+    measure = _MEASURES[layer]
+    return learned.get(measure, {}).get("f1", 0.0) > rules.get(measure, {}).get("f1", 0.0)
+
+
+def _figures(
+    nlp: Language, schema: Schema, gold: Sequence[Document], *, events: bool = True
+) -> dict[str, dict[str, float]]:
+    """Entity and event P/R/F1 of ``nlp`` on ``gold`` (events scored on the types and roles it has)."""
+    predicted = list(prelabel_documents([d.article for d in gold], schema, nlp=nlp))
+    labels = {span.label for document in gold for span in document.entities}
+    found = {"entity": _prf(score_entities(predicted, gold, labels)["ALL"])}
+    if not events:
+        return found
+    types = {event.type for document in gold for event in document.events}
+    roles = {a.role for document in gold for event in document.events for a in event.arguments}
+    if types:
+        kept = [_keep_roles(document, roles) for document in predicted]
+        for measure, prf in score_events(kept, gold, types).items():
+            if not measure.startswith("trigger:"):
+                found[measure] = _prf(prf)
+    return found
+
+
+def _keep_roles(document: Document, roles: set[str]) -> Document:
+    events = [
+        Event(e.id, e.type, e.trigger, [a for a in e.arguments if a.role in roles]) for e in document.events
+    ]
+    return Document(document.article, document.entities, events, document.model_version)
+
+
+def _prf(prf: PRF) -> dict[str, float]:
+    return {"precision": round(prf.precision, 4), "recall": round(prf.recall, 4), "f1": round(prf.f1, 4)}
