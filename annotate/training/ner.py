@@ -19,8 +19,8 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Span as SpacySpan
 from spacy.training import Example
-from spacy.util import filter_spans, fix_random_seed, minibatch
-from thinc.api import compounding
+from spacy.util import filter_spans, minibatch
+from thinc.api import compounding, fix_random_seed
 
 from annotate.document import Document
 from annotate.schema import Schema
