@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 
 from annotate import __version__
-from annotate.cli import adjudicate, evaluate, export, prelabel, report, schema, studio, studio_sync  # noqa: F401  (registers the commands)
+from annotate.cli import (  # noqa: F401  (registers the commands)
+    adjudicate,
+    evaluate,
+    export,
+    prelabel,
+    report,
+    schema,
+    studio,
+    studio_sync,
+    train,
+)
 from annotate.cli._util import app, out
 
 __all__ = ["app"]
