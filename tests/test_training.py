@@ -141,3 +141,25 @@ def test_train_needs_articles_on_both_sides(tmp_path: Path, news_schema: Schema,
     """Too little gold to train and hold out is a clear error, before any training."""
     with pytest.raises(EvaluationError, match="annotate more articles or change --eval-split"):
         train(GoldSet([_gold(0), _gold(1)]), news_schema, tmp_path / "m", eval_split=share)
+
+
+def test_cli_learning_curve_writes_points_and_a_plot(tmp_path: Path, news_schema: Schema) -> None:
+    """`annotate learning-curve` trains on growing shares and plots each layer beside the rules."""
+    import xml.etree.ElementTree as ET
+
+    snapshot = tmp_path / "snapshot.jsonl"
+    _snapshot(snapshot, [_gold(n) for n in range(24)], news_schema)
+    out = tmp_path / "curve"
+    result = CliRunner().invoke(
+        app, ["learning-curve", "--from", str(snapshot), "--out", str(out), "--eval-split", "0.25"]
+    )
+    assert result.exit_code == 0, result.output
+    curve = json.loads((out / "curve.json").read_text(encoding="utf-8"))
+    articles = [point["articles"] for point in curve["points"]]
+    assert articles == sorted(articles) and len(articles) == 5 and articles[-1] == 24 - curve["eval_articles"]
+    last = curve["points"][-1]["learned"]["trigger_classification"]["f1"]
+    assert last > curve["rules"]["trigger_classification"]["f1"]  # "zapped" is learned from all of them
+    svg = ET.parse(out / "curve.svg").getroot()
+    lines = svg.findall("{http://www.w3.org/2000/svg}polyline")
+    assert len(lines) == 6  # entities, triggers and arguments: learned and rules
+    assert sum(1 for line in lines if line.get("stroke-dasharray")) == 3

@@ -9,13 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from annotate.atomic import write_json
+from annotate.atomic import check_output, write_json
 from annotate.cli._util import ModelOpt, SchemaOpt, app, err, out, reports_errors
 from annotate.cli.studio_sync import InsecureOpt, KeyOpt, UrlOpt
 from annotate.errors import EvaluationError
 from annotate.quality.evaluate import FORMATS
-from annotate.schema import load_schema
-from annotate.training.gold import GoldSource, load_gold
+from annotate.schema import Schema, load_schema
+from annotate.training.curve import MEASURES, learning_curve, write_curve
+from annotate.training.gold import GoldSet, GoldSource, load_gold
 from annotate.training.model import check_model_target
 from annotate.training.train import DEFAULT_EVAL_SPLIT, LAYERS, TrainReport, train
 
@@ -41,32 +42,58 @@ def gold_sources(
     return sources
 
 
+GoldOpt = Annotated[
+    list[Path], typer.Option("--gold", "-g", help="External gold corpus (repeatable).", exists=True)
+]
+FormatOpt = Annotated[
+    list[str], typer.Option("--format", "-f", help=f"Format of --gold: {', '.join(FORMATS)}.")
+]
+SnapshotOpt = Annotated[
+    list[Path], typer.Option("--from", help="Snapshot from `annotate pull` (repeatable).", exists=True)
+]
+ExportOpt = Annotated[
+    list[Path], typer.Option("--export", help="Folder from `annotate export` (repeatable).", exists=True)
+]
+ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Pull this project's gold too.")]
+EvalSplitOpt = Annotated[
+    float, typer.Option("--eval-split", min=0.05, max=0.9, help="Share of articles held out for scoring.")
+]
+SeedOpt = Annotated[str, typer.Option("--seed", help="Seed of the held-out choice and the training.")]
+
+
+def gathered_gold(
+    schema: Schema,
+    sources: list[GoldSource],
+    project: str | None,
+    connection: tuple[str | None, str | None, bool],
+) -> GoldSet:
+    """The gold of ``sources``, and of ``project`` pulled first when given."""
+    with tempfile.TemporaryDirectory() as scratch:
+        if project is not None:
+            from annotate.studio.client import Studio  # the network only when a project is named
+            from annotate.studio.pull import pull
+
+            url, api_key, insecure = connection
+            pulled = Path(scratch) / "snapshot.jsonl"
+            with Studio.connect(url, api_key, insecure=insecure) as studio:
+                pull(studio, project, pulled)
+            sources = [*sources, GoldSource(pulled, "snapshot")]
+        if not sources:
+            raise EvaluationError("no gold given: pass --gold, --from, --export or --project")
+        return load_gold(sources, schema)
+
+
 @app.command("train")
 @reports_errors
 def train_cli(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write (a spaCy pipeline).")],
-    gold: Annotated[
-        list[Path], typer.Option("--gold", "-g", help="External gold corpus (repeatable).", exists=True)
-    ] = [],  # noqa: B006 - typer needs a literal default
-    formats: Annotated[
-        list[str], typer.Option("--format", "-f", help=f"Format of --gold: {', '.join(FORMATS)}.")
-    ] = [],  # noqa: B006
-    snapshots: Annotated[
-        list[Path], typer.Option("--from", help="Snapshot from `annotate pull` (repeatable).", exists=True)
-    ] = [],  # noqa: B006
-    exports: Annotated[
-        list[Path], typer.Option("--export", help="Folder from `annotate export` (repeatable).", exists=True)
-    ] = [],  # noqa: B006
-    project: Annotated[
-        str | None, typer.Option("--project", "-p", help="Pull this project's gold too.")
-    ] = None,
-    eval_split: Annotated[
-        float,
-        typer.Option("--eval-split", min=0.05, max=0.9, help="Share of articles held out for the gate."),
-    ] = DEFAULT_EVAL_SPLIT,
-    seed: Annotated[
-        str, typer.Option("--seed", help="Seed of the held-out choice and the training.")
-    ] = "annotate",
+    gold: GoldOpt = [],  # noqa: B006 - typer needs a literal default
+    formats: FormatOpt = [],  # noqa: B006
+    snapshots: SnapshotOpt = [],  # noqa: B006
+    exports: ExportOpt = [],  # noqa: B006
+    project: ProjectOpt = None,
+    eval_split: EvalSplitOpt = DEFAULT_EVAL_SPLIT,
+    seed: SeedOpt = "annotate",
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report as JSON.")] = None,
     schema: SchemaOpt = None,
     model: ModelOpt = None,
@@ -78,24 +105,51 @@ def train_cli(
     check_model_target(out_dir)
     loaded = load_schema(schema)
     sources = gold_sources(gold, formats, snapshots, exports)
-    with tempfile.TemporaryDirectory() as scratch:
-        if project is not None:
-            from annotate.studio.client import Studio
-            from annotate.studio.pull import pull
-
-            pulled = Path(scratch) / "snapshot.jsonl"
-            with Studio.connect(url, api_key, insecure=insecure) as studio:
-                pull(studio, project, pulled)
-            sources.append(GoldSource(pulled, "snapshot"))
-        if not sources:
-            raise EvaluationError("no gold given: pass --gold, --from, --export or --project")
-        gold_set = load_gold(sources, loaded)
+    gold_set = gathered_gold(loaded, sources, project, (url, api_key, insecure))
     report = train(
         gold_set, loaded, out_dir, base_model=model, eval_split=eval_split, seed=seed, on_step=err.print
     )
     print_report(report)
     if json_out is not None:
         write_json(json_out, report.to_dict())
+
+
+@app.command("learning-curve")
+@reports_errors
+def learning_curve_cli(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for curve.json and curve.svg.")],
+    gold: GoldOpt = [],  # noqa: B006
+    formats: FormatOpt = [],  # noqa: B006
+    snapshots: SnapshotOpt = [],  # noqa: B006
+    exports: ExportOpt = [],  # noqa: B006
+    project: ProjectOpt = None,
+    eval_split: EvalSplitOpt = DEFAULT_EVAL_SPLIT,
+    seed: SeedOpt = "annotate",
+    schema: SchemaOpt = None,
+    model: ModelOpt = None,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+    insecure: InsecureOpt = False,
+) -> None:
+    """F1 of each learned layer after 10, 25, 50, 75 and 100 % of the training gold, beside the rules."""
+    check_output(out_dir, folder=True)
+    loaded = load_schema(schema)
+    sources = gold_sources(gold, formats, snapshots, exports)
+    gold_set = gathered_gold(loaded, sources, project, (url, api_key, insecure))
+    curve = learning_curve(
+        gold_set, loaded, base_model=model, eval_split=eval_split, seed=seed, on_step=err.print
+    )
+    table = Table(title=f"F1 on {curve.eval_articles} held-out articles")
+    table.add_column("articles", justify="right")
+    for layer in MEASURES:
+        table.add_column(layer, justify="right")
+    table.add_row("rules", *(f"{100 * curve.rules.get(m, {}).get('f1', 0.0):.1f}" for m in MEASURES.values()))
+    for point in curve.points:
+        cells = (f"{100 * point.learned.get(m, {}).get('f1', 0.0):.1f}" for m in MEASURES.values())
+        table.add_row(str(point.articles), *cells)
+    out.print(table)
+    written = write_curve(curve, out_dir)
+    out.print(f"wrote {written[0]} and {written[1]}")
 
 
 def print_report(report: TrainReport) -> None:

@@ -172,3 +172,70 @@ def heat_map(parent: ET.Element, title: str, triples: Any) -> None:
         text.set("style", f"font-size:{min(12, cell // 3 + 2)}px;fill:{'#fff' if shade > 0.55 else '#222'}")
     if folded:
         element(parent, "p", f"{folded} less frequent labels are folded into {OTHER}.", class_="note")
+
+
+_LINE_COLOURS = ("#2f6ea8", "#e08a2e", "#3a9b5c", "#8e44ad")
+
+
+def line_chart(title: str, series: dict[str, list[tuple[float, float]]]) -> ET.Element:
+    """A standalone SVG line chart of F1 (0-1) against a count, one line per series.
+
+    Series named ``... (rules)`` are dashed and share the colour of the series listed before them
+    (a learned line and its rules baseline); every point's value is also written as text.
+    """
+    width, height, left, bottom, top = 640.0, 360.0, 48.0, 40.0, 40.0
+    right = width - 180.0
+    xs = [x for points in series.values() for x, _ in points] or [0.0, 1.0]
+    low, high = min(xs), max(max(xs), min(xs) + 1)
+    svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", role="img")
+    svg.set("viewBox", f"0 0 {width:g} {height:g}")
+    element(svg, "title", title)
+    element(svg, "text", title, x=left, y=20, **_font(13))
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return (
+            left + (x - low) / (high - low) * (right - left),
+            height - bottom - y * (height - bottom - top),
+        )
+
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        _, y = at(low, tick)
+        element(svg, "line", x1=left, x2=right, y1=y, y2=y, stroke="#ddd")
+        element(svg, "text", f"{tick:.2f}", x=4, y=y + 4, **_font(10))
+    for x in sorted(set(xs)):
+        px, _ = at(x, 0.0)
+        element(
+            svg,
+            "text",
+            f"{x:g}",
+            x=px - 6,
+            y=height - bottom + 16,
+            **_font(10),
+        )
+    colour = _LINE_COLOURS[0]
+    for number, (name, points) in enumerate(series.items()):
+        dashed = name.endswith("(rules)")
+        if not dashed:
+            colour = _LINE_COLOURS[(number // 2) % len(_LINE_COLOURS)]
+        coords = [at(x, y) for x, y in sorted(points)]
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in coords)
+        line = element(svg, "polyline", points=path, fill="none", stroke=colour)
+        _stroke(line, dashed)
+        for (px, py), (_, y) in zip(coords, sorted(points), strict=True):
+            dot = element(svg, "circle", cx=px, cy=py, r=3, fill=colour)
+            element(dot, "title", f"{name}: {y:.3f}")
+        legend_y = top + 16 * number
+        key = element(svg, "line", x1=right + 12, x2=right + 32, y1=legend_y, y2=legend_y, stroke=colour)
+        _stroke(key, dashed)
+        element(svg, "text", name, x=right + 38, y=legend_y + 4, **_font(11))
+    return svg
+
+
+def _font(size: float) -> dict[str, str | float]:
+    return {"font-size": size, "font-family": "sans-serif"}
+
+
+def _stroke(line: ET.Element, dashed: bool) -> None:
+    line.set("stroke-width", "2")
+    if dashed:
+        line.set("stroke-dasharray", "5,4")

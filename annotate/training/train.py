@@ -36,7 +36,7 @@ from annotate.quality.metrics import PRF, score_entities, score_events
 from annotate.schema import Schema
 from annotate.training.events import train_events
 from annotate.training.gold import GoldSet
-from annotate.training.model import save_model
+from annotate.training.model import check_model_target, save_model
 from annotate.training.ner import NerStats, train_ner
 
 DEFAULT_EVAL_SPLIT = 0.2
@@ -94,6 +94,7 @@ def train(
         ModelError: the base pipeline cannot be loaded.
         OutputError: ``out`` cannot be written, or holds something annotate did not write.
     """
+    check_model_target(Path(out))
     started = time.monotonic()
     step = on_step or (lambda message: None)
     train_docs, eval_docs = held_out(gold.documents, eval_split, seed)
@@ -103,17 +104,58 @@ def train(
             "hold out; annotate more articles or change --eval-split"
         )
     step(f"training on {len(train_docs)} articles, holding out {len(eval_docs)}")
+    fitted = fit(train_docs, eval_docs, schema, base_model=base_model, on_step=step)
+    step("saving " + str(out))
+    report = TrainReport(
+        str(out),
+        "",
+        gold.identity,
+        len(train_docs),
+        len(eval_docs),
+        fitted.layers,
+        fitted.figures,
+        fitted.ner,
+    )
+    report.seconds = round(time.monotonic() - started, 1)
+    report.model_version = save_model(fitted.nlp, schema, Path(out), gold, report.to_dict())
+    return report
+
+
+@dataclass
+class Fitted:
+    """A trained pipeline, the layers it uses and the held-out figures of each system."""
+
+    nlp: Language
+    layers: dict[str, str]
+    figures: dict[str, dict[str, dict[str, float]]]
+    ner: NerStats
+
+
+def fit(
+    train_docs: Sequence[Document],
+    eval_docs: Sequence[Document],
+    schema: Schema,
+    *,
+    base_model: str | None = None,
+    gate: bool = True,
+    on_step: Any = None,
+) -> Fitted:
+    """Train every layer on ``train_docs`` and score raw, rules and learned on ``eval_docs``.
+
+    With ``gate`` (the default) a layer is kept only where it beats the rules on ``eval_docs``;
+    without, every layer that could be trained is used (the learning curve measures them so).
+    """
+    step = on_step or (lambda message: None)
     figures: dict[str, dict[str, dict[str, float]]] = {}
-    raw = build_nlp(schema, base_model, fixes=())
-    rules = build_nlp(schema, base_model)
-    figures["raw"] = _figures(raw, schema, eval_docs, events=False)
-    figures["rules"] = _figures(rules, schema, eval_docs)
+    figures["raw"] = _figures(build_nlp(schema, base_model, fixes=()), schema, eval_docs, events=False)
+    figures["rules"] = _figures(build_nlp(schema, base_model), schema, eval_docs)
     step("fine-tuning the entity recognizer")
     learned = build_nlp(schema, base_model)
     ner_stats = train_ner(learned, train_docs, schema)
     entity_scores = _figures(learned, schema, eval_docs, events=False)
-    layers = {"entities": "learned" if _beats(entity_scores, figures["rules"], "entities") else "rules"}
-    if layers["entities"] == "rules":
+    keep = not gate or _beats(entity_scores, figures["rules"], "entities")
+    layers = {"entities": "learned" if keep else "rules"}
+    if not keep:
         learned = build_nlp(schema, base_model)
     step("training the trigger and role classifiers")
     processed = list(learned.pipe(d.article.text for d in train_docs))
@@ -122,28 +164,16 @@ def train(
     assert isinstance(component, LearnedEvents)
     component.set_models(trigger_model, argument_model, {"triggers": "learned", "arguments": "rules"})
     with_triggers = _figures(learned, schema, eval_docs)
-    layers["triggers"] = (
-        "learned" if trigger_model and _beats(with_triggers, figures["rules"], "triggers") else "rules"
-    )
-    component.set_models(
-        trigger_model, argument_model, {"triggers": layers["triggers"], "arguments": "learned"}
-    )
+    keep = trigger_model is not None and (not gate or _beats(with_triggers, figures["rules"], "triggers"))
+    layers["triggers"] = "learned" if keep else "rules"
+    component.set_models(trigger_model, argument_model, {**layers, "arguments": "learned"})
     with_arguments = _figures(learned, schema, eval_docs)
     baseline = with_triggers if layers["triggers"] == "learned" else figures["rules"]
-    layers["arguments"] = (
-        "learned" if argument_model and _beats(with_arguments, baseline, "arguments") else "rules"
-    )
-    component.set_models(
-        trigger_model, argument_model, {"triggers": layers["triggers"], "arguments": layers["arguments"]}
-    )
-    figures["learned"] = _figures(learned, schema, eval_docs)
-    step("saving " + str(out))
-    report = TrainReport(
-        str(out), "", gold.identity, len(train_docs), len(eval_docs), layers, figures, ner_stats
-    )
-    report.seconds = round(time.monotonic() - started, 1)
-    report.model_version = save_model(learned, schema, Path(out), gold, report.to_dict())
-    return report
+    keep = argument_model is not None and (not gate or _beats(with_arguments, baseline, "arguments"))
+    layers["arguments"] = "learned" if keep else "rules"
+    component.set_models(trigger_model, argument_model, layers)
+    figures["learned"] = with_arguments if keep else _figures(learned, schema, eval_docs)
+    return Fitted(learned, layers, figures, ner_stats)
 
 
 def _beats(learned: dict[str, dict[str, float]], rules: dict[str, dict[str, float]], layer: str) -> bool:
