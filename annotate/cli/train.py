@@ -152,6 +152,53 @@ def learning_curve_cli(
     out.print(f"wrote {written[0]} and {written[1]}")
 
 
+@app.command("retrain")
+@reports_errors
+def retrain_cli(
+    project: Annotated[str, typer.Option("--project", "-p", help="Title of the Label Studio project.")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Model folder (default: models/<project>).")
+    ] = None,
+    eval_split: EvalSplitOpt = DEFAULT_EVAL_SPLIT,
+    seed: SeedOpt = "annotate",
+    schema: SchemaOpt = None,
+    model: ModelOpt = None,
+    url: UrlOpt = None,
+    api_key: KeyOpt = None,
+    insecure: InsecureOpt = False,
+) -> None:
+    """Pull, train on the gold, gate, then pre-label the tasks nobody annotated and push (idempotent)."""
+    from annotate.export.target import folder_name
+    from annotate.studio.client import Studio
+    from annotate.studio.retrain import retrain
+
+    target = out_dir or Path("models") / folder_name(project)
+    check_model_target(target)
+    loaded = load_schema(schema)
+    with Studio.connect(url, api_key, insecure=insecure) as studio:
+        report = retrain(
+            studio,
+            project,
+            loaded,
+            target,
+            base_model=model,
+            eval_split=eval_split,
+            seed=seed,
+            on_step=err.print,
+        )
+    learned = ", ".join(f"{layer} {state}" for layer, state in report.layers.items())
+    out.print(
+        f"model {report.model} ({report.model_version}): {learned}; gold {report.gold_articles} articles"
+    )
+    if report.push is None:
+        out.print("no layer beat the rules, or no task is left unannotated: no prediction pushed")
+    else:
+        out.print(
+            f"{report.unannotated} unannotated tasks: {report.push.predictions_added} predictions added, "
+            f"{report.push.unchanged} already had them; current model version {report.model_version}"
+        )
+
+
 def print_report(report: TrainReport) -> None:
     """The held-out figures of raw spaCy, the rules and the learned model, and the layers kept."""
     table = Table(title=f"held-out articles: {report.eval_articles} (trained on {report.train_articles})")
