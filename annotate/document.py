@@ -7,12 +7,16 @@ Studio ``value.start``/``value.end``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from annotate.offsets import OffsetMap
 
 Origin = Literal["prediction", "edited", "manual"]
+#: How an entity is mentioned (ACE's NAM and NOM): by a name ("Kyiv", "Zelensky", values such as
+#: "Monday") or by a common noun ("the city", "officials", "drones").
+Mention = Literal["name", "nominal"]
+MENTIONS: tuple[Mention, ...] = ("name", "nominal")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Span:
     Provenance: ``origin`` says whether a prediction was accepted unchanged (``prediction``),
     changed by an annotator (``edited``) or added by hand (``manual``); ``annotator`` who made the
     annotation, ``timestamp`` when (ISO 8601), ``model_version`` which run predicted the span.
+    ``mention`` (entities only): ``name`` or ``nominal``; None when unknown.
     """
 
     id: str
@@ -50,6 +55,7 @@ class Span:
     annotator: str | None = None
     model_version: str | None = None
     timestamp: str | None = None
+    mention: Mention | None = None
 
 
 @dataclass
@@ -91,3 +97,11 @@ class Document:
             if span.id == span_id:
                 return span
         raise KeyError(span_id)
+
+
+def names_only(document: Document) -> Document:
+    """``document`` without its nominal entity mentions (and the arguments they fill)."""
+    kept = [span for span in document.entities if span.mention != "nominal"]
+    ids = {span.id for span in kept}
+    events = [replace(e, arguments=[a for a in e.arguments if a.span_id in ids]) for e in document.events]
+    return replace(document, entities=kept, events=events)

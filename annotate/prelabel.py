@@ -35,6 +35,7 @@ from annotate.errors import OutputError
 from annotate.labelstudio import TaskBuilder, region_id
 from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
 from annotate.pipeline import ENTITIES_KEY, EVENTS_KEY, build_nlp, model_version
+from annotate.pipeline.mention import mention_of
 from annotate.schema import Schema
 from annotate.taskfile import write_tasks, written_task_file
 
@@ -104,7 +105,10 @@ def doc_to_document(doc: Doc, article: Article, version: str, offset: int = 0) -
 
 def _span(doc_id: str, layer: str, span: SpacySpan, score: float | None, offset: int) -> Span:
     start, end = span.start_char + offset, span.end_char + offset
-    return Span(region_id(doc_id, layer, start, end), start, end, span.label_, span.text, score)
+    mention = mention_of(span) if layer == ENTITY_CONTROL else None
+    return Span(
+        region_id(doc_id, layer, start, end), start, end, span.label_, span.text, score, mention=mention
+    )
 
 
 def _merge(parts: list[Document]) -> Document:

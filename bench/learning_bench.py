@@ -82,13 +82,15 @@ def events_cv(eval_dir: Path, folds: int) -> None:
 
 def entities_cross_domain(eval_dir: Path) -> list[Document]:
     schema = load_schema()
-    corpus = load_meantime(eval_dir / "meantime" / "derived_meantime_en.jsonl")
+    path = eval_dir / "meantime" / "derived_meantime_en.jsonl"
+    corpus = load_meantime(path)
+    subcorpus = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        subcorpus[f"meantime-{record['doc_id']}"] = str(record["subcorpus"]).removeprefix("corpus_")
     by_domain: dict[str, list[Document]] = {}
     for document in corpus.documents:
-        domain = next(
-            (d for d in ("airbus", "apple", "gm", "stock") if d in document.article.source), "other"
-        )
-        by_domain.setdefault(domain, []).append(document)
+        by_domain.setdefault(subcorpus[document.article.id], []).append(document)
     raw, rules = build_nlp(schema, fixes=()), build_nlp(schema)
     pooled: dict[str, list[Document]] = {"raw spaCy": [], "rules": [], "learned+rules": []}
     gold: list[Document] = []
@@ -117,9 +119,8 @@ def speed(documents: list[Document]) -> None:
         started = time.perf_counter()
         report = train(GoldSet(documents), schema, Path(scratch) / "model")
         seconds = time.perf_counter() - started
-        print(
-            f"\nTraining on {report.train_articles} MEANTIME articles (+{report.eval_articles} held out): {seconds:.0f} s"
-        )
+        held = report.eval_articles
+        print(f"\nTraining on {report.train_articles} MEANTIME articles (+{held} held out): {seconds:.0f} s")
         texts = [d.article.text for d in documents]
         base = load_model()
         started = time.perf_counter()
@@ -129,9 +130,8 @@ def speed(documents: list[Document]) -> None:
         started = time.perf_counter()
         list(prelabel_documents([d.article for d in documents], schema, nlp=trained))
         rate = len(texts) / (time.perf_counter() - started)
-    print(
-        f"prelabel with the trained model {rate:.1f} articles/s, raw nlp.pipe {raw_rate:.1f}: ratio {rate / raw_rate:.2f}"
-    )
+    ratio = rate / raw_rate
+    print(f"prelabel, trained model: {rate:.1f} articles/s; raw nlp.pipe {raw_rate:.1f}; ratio {ratio:.2f}")
 
 
 def main() -> None:
@@ -139,15 +139,18 @@ def main() -> None:
     parser.add_argument("--eval-dir", type=Path, default=Path("../shared/eval"), help="Gold corpora folder.")
     parser.add_argument("--folds", type=int, default=5, help="Folds of the WikiEvents cross-validation.")
     parser.add_argument("--skip-speed", action="store_true", help="Leave out the training and speed figures.")
+    parser.add_argument("--only", choices=("events", "entities"), help="Run one part only.")
     args = parser.parse_args()
     if not args.eval_dir.is_dir():
         parser.error(
             f"{args.eval_dir}: no such folder; the dev corpora are in ../shared/eval beside a checkout"
         )
-    events_cv(args.eval_dir, args.folds)
-    documents = entities_cross_domain(args.eval_dir)
-    if not args.skip_speed:
-        speed(documents)
+    if args.only != "entities":
+        events_cv(args.eval_dir, args.folds)
+    if args.only != "events":
+        documents = entities_cross_domain(args.eval_dir)
+        if not args.skip_speed:
+            speed(documents)
     sys.stdout.flush()
 
 

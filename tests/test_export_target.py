@@ -10,6 +10,7 @@ from pathlib import Path
 import datasets
 import pytest
 
+from annotate.document import Span
 from annotate.errors import ExportError, OutputError
 from annotate.export.build import export, read_snapshot
 from annotate.export.target import MARKER, folder_name
@@ -17,6 +18,7 @@ from annotate.schema import Schema
 
 from .conftest import REPO
 from .fixtures.readonly import read_only
+from .fixtures.synthetic import gold_article, write_snapshot
 
 SNAPSHOT = REPO / "tests" / "data" / "snapshot.jsonl"
 
@@ -114,3 +116,34 @@ def test_export_to_a_read_only_folder_fails_before_any_work(tmp_path: Path, news
         pytest.raises(OutputError, match=r"cannot write .*(read-only|permission)"),
     ):
         export(read_snapshot(tmp_path / "missing.jsonl"), folder / "news", news_schema)
+
+
+def test_export_names_only_leaves_nominals_out_of_name_level_views(
+    tmp_path: Path, news_schema: Schema
+) -> None:
+    """--names-only: documents keep every entity with its mention type, tokens tag names only."""
+    documents = []
+    for number in range(3):
+        document = gold_article(number)
+        for span in document.entities:
+            span.mention = "name"
+        officials = document.article.text.index("officials")
+        document.entities.append(
+            Span("nom", officials, officials + 9, "PERSON", "officials", mention="nominal")
+        )
+        documents.append(document)
+    snapshot = tmp_path / "snapshot.jsonl"
+    write_snapshot(snapshot, documents, news_schema)
+    out = tmp_path / "news"
+    export(read_snapshot(snapshot), out, news_schema, names_only=True, ratios={"train": 1.0})
+    rows = datasets.load_dataset(str(out), "documents", cache_dir=str(tmp_path / "c1"))["train"]
+    mentions = {(e["text"], e["mention"]) for row in rows for e in row["entities"]}
+    assert ("officials", "nominal") in mentions and ("Russia", "name") in mentions
+    tokens = datasets.load_dataset(str(out), "tokens", cache_dir=str(tmp_path / "c2"))["train"]
+    tags = tokens.features["ner_tags"].feature
+    tagged = {
+        token: tags.int2str(tag)
+        for row in tokens
+        for token, tag in zip(row["tokens"], row["ner_tags"], strict=True)
+    }
+    assert tagged["officials"] == "O" and tagged["Russia"] == "B-GPE"

@@ -94,6 +94,14 @@ def export_cli(
             "memory: about 0.4 GB and 16 s per 1,000 tasks); the card then says they were not measured.",
         ),
     ] = False,
+    names_only: Annotated[
+        bool,
+        typer.Option(
+            "--names-only",
+            help="Tag name mentions only in the name-level views (tokens ner_tags, CoNLL, DocBin); the "
+            "documents config keeps every entity with its mention type.",
+        ),
+    ] = False,
     push_to_hub: Annotated[
         str | None, typer.Option("--push-to-hub", help="Also upload to this Hub dataset repo.")
     ] = None,
@@ -128,6 +136,7 @@ def export_cli(
             allow_invalid=allow_invalid,
             model=model,
             push_to_hub=push_to_hub,
+            names_only=names_only,
         )
     for reason, count in report.left_out.items():
         err.print(f"left out {count} tasks: {reason}")

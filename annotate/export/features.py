@@ -56,6 +56,7 @@ def documents_features(schema: Schema, meta_keys: Sequence[str]) -> Features:
         "end": _offset(),
         "text": _string(),
         "label": ClassLabel(names=list(schema.entity_labels)),
+        "mention": _string(),
         **provenance,
     }
     trigger = {"start": _offset(), "end": _offset(), "text": _string(), **provenance}

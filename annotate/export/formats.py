@@ -31,8 +31,8 @@ DOCBIN_NAMES = {
 class DocBins:
     """One ``.spacy`` file per split; spans that do not fit token boundaries are expanded to them."""
 
-    def __init__(self, out: Path, tokenizer: Language, schema: Schema) -> None:
-        self.out, self.tokenizer = out, tokenizer
+    def __init__(self, out: Path, tokenizer: Language, schema: Schema, *, names_only: bool = False) -> None:
+        self.out, self.tokenizer, self.names_only = out, tokenizer, names_only
         self.labels, self.types = list(schema.entity_labels), list(schema.event_types)
         self.bins: dict[str, DocBin] = {}
 
@@ -44,6 +44,8 @@ class DocBins:
         for row in rows.select(["text", "entities", "events", "_entity_order", "_event_order"]).to_pylist():
             doc = self.tokenizer.make_doc(row["text"])
             entities = [row["entities"][position] for position in row["_entity_order"]]
+            if self.names_only:
+                entities = [e for e in entities if e.get("mention") != "nominal"]
             ents = [
                 doc.char_span(e["start"], e["end"], label=self.labels[e["label"]], alignment_mode="expand")
                 for e in entities

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from spacy.language import Language
 
-from annotate.document import Document
+from annotate.document import Document, names_only
 from annotate.errors import ExportError
 from annotate.export.gold import select_gold, silver_documents
 from annotate.export.splits import Signature, shingle_signature
@@ -55,6 +55,7 @@ class StageOptions:
     model: str | None
     spill: Path
     spill_schemas: dict[str, pa.Schema]  # configuration -> ``spill_schema``
+    names_only: bool = False  # the token view tags name mentions only
 
 
 @dataclass
@@ -136,7 +137,8 @@ def _stage(tasks: Sequence[dict[str, Any]], number: int, options: StageOptions) 
             staged.errors.append((index, str(error)))
     token_rows: list[dict[str, Any]] = []
     tokenizer = stage_tokenizer(options.model)
-    for index, (rows, issues) in enumerate(iter_token_rows(docs, tokenizer, encoders.tags)):
+    tagged = [names_only(doc) for doc in docs] if options.names_only else docs
+    for index, (rows, issues) in enumerate(iter_token_rows(tagged, tokenizer, encoders.tags)):
         for row in rows:
             row["_doc"] = index
         token_rows += rows

@@ -60,6 +60,7 @@ def write_export(
     allow_invalid: bool = False,
     model: str | None = None,
     workers: int | None = None,
+    names_only: bool = False,
 ) -> ExportReport:
     """Export ``tasks`` into the empty ``folder`` (see the module doc); ``report.out`` is left to set.
 
@@ -76,7 +77,7 @@ def write_export(
         "documents": spill_schema("documents", documents_features(schema, [])),
         "tokens": spill_schema("tokens", tokens_features(schema)),
     }
-    options = StageOptions(schema, policy, silver, model, spill, spill_schemas)
+    options = StageOptions(schema, policy, silver, model, spill, spill_schemas, names_only)
     chunks = list(stage_all(tasks, options, workers))
     report = ExportReport(out="", policy=policy, schema_version=schema.version)
     problems = [problem for chunk in chunks for problem in chunk.problems]
@@ -109,7 +110,7 @@ def write_export(
 
     sinks: list[DocBins | Conll] = []
     if "spacy" in formats:
-        sinks.append(DocBins(folder / "spacy", stage_tokenizer(model), schema))
+        sinks.append(DocBins(folder / "spacy", stage_tokenizer(model), schema, names_only=names_only))
     if "conll" in formats:
         sinks.append(Conll(folder / "conll", schema))
     out = folder if "hf" in formats else spill / "unused"  # counted for the card all the same

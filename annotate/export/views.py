@@ -74,7 +74,8 @@ def document_row(doc: Document, meta_keys: Sequence[str]) -> dict[str, Any]:
         row[key] = article.meta.get(key)
     entities = sorted(doc.entities, key=lambda s: (s.start, s.end, s.label, s.id))
     row["entities"] = [
-        {"id": s.id, **_offsets(doc, s, "entity"), "label": s.label, **_provenance(s)} for s in entities
+        {"id": s.id, **_offsets(doc, s, "entity"), "label": s.label, "mention": s.mention, **_provenance(s)}
+        for s in entities
     ]
     events = sorted(doc.events, key=lambda e: (e.trigger.start, e.trigger.end, e.type, e.id))
     by_id = {span.id: span for span in doc.entities}

@@ -21,6 +21,12 @@ from annotate.schema import Schema
 TEXT_NAME = "text"
 ENTITY_CONTROL = "entity"
 EVENT_CONTROL = "event"
+#: The per-region choice of an entity's mention type (``annotate.document.MENTIONS``).
+MENTION_CONTROL = "mention"
+MENTION_HINTS = {
+    "name": "The entity is named: a proper name, or a value such as a date or an amount",
+    "nominal": "The entity is referred to by a common noun: 'officials', 'the city', 'drones'",
+}
 #: Keys of ``task["data"]`` that annotate owns; article metadata never overrides them.
 RESERVED_DATA_KEYS = ("text", "doc_id", "text_hash", "schema_version", "source_offsets")
 
@@ -188,6 +194,19 @@ def label_config(schema: Schema) -> str:
         for event in schema.events:
             _label(events, event.name, event.description, event_colour(event.name, categories), EVENT_KEYS)
     ET.SubElement(view, "Text", name=TEXT_NAME, value=f"${TEXT_NAME}")
+    mention = ET.SubElement(
+        view,
+        "Choices",
+        name=MENTION_CONTROL,
+        toName=TEXT_NAME,
+        perRegion="true",
+        choice="single",
+        showInline="true",
+        visibleWhen="region-selected",
+        whenTagName=ENTITY_CONTROL,
+    )
+    for value, hint in MENTION_HINTS.items():
+        ET.SubElement(mention, "Choice", value=value, hint=hint)
     if schema.roles:
         relations = ET.SubElement(view, "Relations")
         for role in schema.roles:

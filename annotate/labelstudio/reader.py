@@ -33,9 +33,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotate.articles import text_hash
-from annotate.document import Argument, Article, Document, Event, Origin, Span
+from annotate.document import MENTIONS, Argument, Article, Document, Event, Origin, Span
 from annotate.errors import ExportError
-from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, RESERVED_DATA_KEYS
+from annotate.labelstudio.labelconfig import (
+    ENTITY_CONTROL,
+    EVENT_CONTROL,
+    MENTION_CONTROL,
+    RESERVED_DATA_KEYS,
+)
 from annotate.offsets import OffsetMap
 from annotate.schema import Schema
 
@@ -232,6 +237,24 @@ def _check_relation(
     return Argument(role, to_id, _score(item))
 
 
+def _apply_mention(
+    item: dict[str, Any], regions: dict[str, tuple[str, Span]], left_out: set[str]
+) -> str | None:
+    """Set the mention type an item gives its entity region; what is wrong with it, if anything."""
+    rid = str(item.get("id"))
+    value = item.get("value")
+    choices = value.get("choices") if isinstance(value, dict) else None
+    if not isinstance(choices, list) or len(choices) != 1 or choices[0] not in MENTIONS:
+        return f"a mention is one of {', '.join(MENTIONS)}, got {choices!r}"
+    if rid in left_out:
+        return None  # its region's own problem is listed
+    layer, span = regions.get(rid, ("", None))
+    if span is None or layer != ENTITY_CONTROL:
+        return "a mention choice belongs to an entity region of the same id, and there is none"
+    span.mention = choices[0]
+    return None
+
+
 def _read(
     task: dict[str, Any],
     result: list[dict[str, Any]],
@@ -247,7 +270,10 @@ def _read(
     task_id = task.get("id") if type(task.get("id")) is int else None
     problems: list[SpanProblem] = []
     items = [item for item in result if isinstance(item, dict)]
-    region_items = [item for item in items if item.get("type") != "relation"]
+    mentions = [item for item in items if item.get("from_name") == MENTION_CONTROL]
+    region_items = [
+        item for item in items if item.get("type") != "relation" and item.get("from_name") != MENTION_CONTROL
+    ]
     counts = Counter(str(item.get("id")) for item in region_items)
     regions: dict[str, tuple[str, Span]] = {}
     left_out: set[str] = set()
@@ -272,6 +298,10 @@ def _read(
         found.annotator, found.timestamp = annotator, timestamp
         found.score = _score(item) if scores else None
         regions[found.id] = (str(item["from_name"]), found)
+    for item in mentions:
+        problem = _apply_mention(item, regions, left_out)
+        if problem is not None:
+            problems.append(SpanProblem(task_id, article.id, str(item.get("id")), problem))
     arguments: dict[str, list[Argument]] = {}
     for item in items:
         if item.get("type") != "relation":

@@ -13,7 +13,13 @@ from typing import Any
 from annotate.articles import text_hash
 from annotate.document import Document, Span
 from annotate.errors import AlignmentError
-from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, RESERVED_DATA_KEYS, TEXT_NAME
+from annotate.labelstudio.labelconfig import (
+    ENTITY_CONTROL,
+    EVENT_CONTROL,
+    MENTION_CONTROL,
+    RESERVED_DATA_KEYS,
+    TEXT_NAME,
+)
 from annotate.labelstudio.validation import task_problems
 from annotate.schema import Schema
 
@@ -58,6 +64,8 @@ class TaskBuilder:
             for span in spans:
                 ids[span.id] = region_id(doc_id, layer, span.start, span.end)
                 result.append(_region(ids[span.id], layer, span, text, doc_id))
+                if layer == ENTITY_CONTROL and span.mention is not None:
+                    result.append(mention_item(ids[span.id], span))
         for event in document.events:
             for argument in event.arguments:
                 relation: dict[str, Any] = {
@@ -91,6 +99,18 @@ class TaskBuilder:
                     f"fit the text and the schema: {'; '.join(problems)}"
                 )
         return task
+
+
+def mention_item(region: str, span: Span) -> dict[str, Any]:
+    """The per-region choice that says whether an entity region is a name or a nominal mention."""
+    value = {"start": span.start, "end": span.end, "text": span.text, "choices": [span.mention]}
+    return {
+        "id": region,
+        "from_name": MENTION_CONTROL,
+        "to_name": TEXT_NAME,
+        "type": "choices",
+        "value": value,
+    }
 
 
 def _region(region: str, layer: str, span: Span, text: str, doc_id: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from annotate.articles import text_hash
-from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, TEXT_NAME
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, MENTION_CONTROL, TEXT_NAME
 from annotate.labelstudio.reader import prediction_to_document
 from annotate.schema import Schema
 
@@ -72,8 +72,10 @@ def prediction_problems(task: dict[str, Any], prediction: Any, schema: Schema) -
             continue
         name = f"region {item.get('id')}" if item.get("type") != "relation" else f"relation {index}"
         problems += _score_problem(name, item)
-        if item.get("type") == "relation":
-            continue
+        if item.get("type") == "relation" or (
+            item.get("from_name") == MENTION_CONTROL and item.get("type") == "choices"
+        ):
+            continue  # relations and mention choices are checked with their regions
         if item.get("type") != "labels":
             problems.append(f"{name}: type {item.get('type')!r}; annotate's regions have type 'labels'")
         if item.get("from_name") in (ENTITY_CONTROL, EVENT_CONTROL) and item.get("to_name") != TEXT_NAME:

@@ -44,6 +44,7 @@ class GoldCorpus:
     documents: list[Document]
     skipped: Counter[str] = field(default_factory=Counter)
     equivalent: tuple[tuple[str, ...], ...] = ()
+    names_only: bool = False  # gold entities are names only: score predicted names only
 
 
 class _Mapping(BaseModel):
@@ -165,7 +166,9 @@ def read_meantime(path: str | Path, skipped: Counter[str] | None = None) -> Iter
 
 def load_meantime(path: str | Path) -> GoldCorpus:
     """Read MEANTIME into a ``GoldCorpus`` with the exclusion counts and equivalent label groups."""
-    corpus = GoldCorpus([], equivalent=tuple(_load_mapping("meantime", _MeantimeMapping).equivalent))
+    mapping = _load_mapping("meantime", _MeantimeMapping)
+    names = set(mapping.syntactic_types) <= {"NAM", "PRE.NAM"}
+    corpus = GoldCorpus([], equivalent=tuple(mapping.equivalent), names_only=names)
     corpus.documents.extend(read_meantime(path, corpus.skipped))
     return corpus
 

@@ -17,7 +17,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from annotate.document import Document, Event, Span
+from annotate.document import Document, Event, Span, names_only
 from annotate.errors import EvaluationError
 from annotate.pipeline import build_nlp, model_version
 from annotate.pipeline.entities import ALL_FIXES
@@ -135,6 +135,8 @@ def evaluate(
         document = doc_to_document(spacy_doc, article, version)
         predicted.append(document)
         baseline.append(keyword_baseline(spacy_doc, document, schema))
+    if corpus.names_only:  # the gold marks names only: nominal mentions are not the pre-annotator's errors
+        predicted = [names_only(document) for document in predicted]
     report = Evaluation(corpus_format, str(gold), len(articles), version, fixes, corpus.skipped)
     gold_labels = {
         s.label for d in corpus.documents for s in d.entities if not s.label.startswith(UNSCORED_PREFIX)

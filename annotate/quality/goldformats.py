@@ -42,7 +42,7 @@ def load_conll(path: str | Path, mapping: str | Path | None = None) -> GoldCorpu
     """
     path = Path(path)
     labels = _conll_mapping(mapping)
-    corpus = GoldCorpus([], equivalent=CONLL_EQUIVALENT)
+    corpus = GoldCorpus([], equivalent=CONLL_EQUIVALENT, names_only=True)  # CoNLL-2003 tags names
     sentences: list[list[tuple[str, str]]] = [[]]
     try:
         lines = path.read_text(encoding="utf-8").splitlines()

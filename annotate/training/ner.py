@@ -2,9 +2,9 @@
 
 spaCy's own training (``spacy.training.Example``, ``Language.resume_training``, ``nlp.update``)
 updates the ``ner`` component of the base pipeline in place; the other components are left as
-they are. The gold teaches names only: a gold entity counts when it looks like a name (a proper
-noun in it, or a capitalised adjective such as "Russian") or is a value (dates, times, money); common
-nouns that fill roles ("people", "officials") are left to the rules. Labels the gold never uses
+they are. The gold teaches names only: a gold entity counts when it is a name mention (its ``mention``,
+else ``annotate.pipeline.mention.mention_of``): common nouns that fill roles ("people",
+"officials") are left to the rules. Labels the gold never uses
 (say, DATE in a corpus of people and places) come from the base model's own predictions on the
 same texts, mixed into the examples (rehearsal), so the model does not unlearn them.
 """
@@ -23,12 +23,12 @@ from spacy.util import filter_spans, minibatch
 from thinc.api import compounding, fix_random_seed
 
 from annotate.document import Document
+from annotate.pipeline.mention import mention_of
 from annotate.schema import Schema
 
 #: Training settings, written into the model folder's meta.
 EPOCHS = 12
 DROPOUT = 0.2
-_VALUE_LABELS = {"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"}
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,6 @@ def ner_labels(schema: Schema) -> list[str]:
     return [label.name for label in schema.entities if not label.only_as_argument]
 
 
-def is_name(span: SpacySpan) -> bool:
-    """Whether a gold span is a name or a value, not a common noun."""
-    if span.label_ in _VALUE_LABELS:
-        return True
-    return any(t.pos_ == "PROPN" for t in span) or (span.text[:1].isupper() and span.root.pos_ == "ADJ")
-
-
 def train_ner(nlp: Language, gold: Sequence[Document], schema: Schema, *, seed: int = 0) -> NerStats:
     """Fine-tune ``nlp``'s ``ner`` on the names of ``gold`` (see the module doc); ``seed`` fixes
     every random choice, so the same gold gives the same model."""
@@ -69,7 +62,9 @@ def train_ner(nlp: Language, gold: Sequence[Document], schema: Schema, *, seed: 
         spans = []
         for entity in document.entities:
             span = doc.char_span(entity.start, entity.end, label=entity.label, alignment_mode="contract")
-            if span is not None and entity.label in labels and is_name(span):
+            if span is None or entity.label not in labels:
+                continue
+            if (entity.mention or mention_of(span)) == "name":
                 spans.append(span)
         names += len(spans)
         for ent in doc.ents:
