@@ -22,7 +22,7 @@ from annotate.errors import EvaluationError
 from annotate.quality.svgchart import line_chart
 from annotate.schema import Schema
 from annotate.training.gold import GoldSet
-from annotate.training.train import DEFAULT_EVAL_SPLIT, fit, held_out
+from annotate.training.train import DEFAULT_EVAL_SPLIT, Scoring, fit, held_out
 
 SHARES = (0.1, 0.25, 0.5, 0.75, 1.0)
 #: The measure plotted for each layer.
@@ -81,7 +81,9 @@ def learning_curve(
     for share in shares:
         size = max(1, round(share * len(order)))
         step(f"training on {size} of {len(order)} articles")
-        fitted = fit(order[:size], eval_docs, schema, base_model=base_model, gate=False)
+        fitted = fit(
+            order[:size], eval_docs, schema, base_model=base_model, gate=False, scoring=Scoring.of(gold)
+        )
         curve.rules = fitted.figures["rules"]
         curve.points.append(CurvePoint(share, size, fitted.figures["learned"]))
     return curve

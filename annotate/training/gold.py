@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from annotate.document import Argument, Document, Event
 from annotate.errors import EvaluationError
 from annotate.export.gold import select_gold
 from annotate.export.snapshot import read_snapshot
+from annotate.quality.corpora import GoldCorpus
 from annotate.quality.evaluate import FORMATS
 from annotate.schema import Schema
 
@@ -42,6 +43,10 @@ class GoldSet:
     documents: list[Document] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     left_out: dict[str, int] = field(default_factory=dict)
+    #: How the gold is scored: labels that count as one (MEANTIME's LOC for GPE/LOC/FAC), and
+    #: whether it marks names only (then predicted nominal mentions are not errors).
+    equivalent: tuple[tuple[str, ...], ...] = ()
+    names_only: bool = False
 
     @property
     def identity(self) -> str:
@@ -60,8 +65,12 @@ def load_gold(sources: Sequence[GoldSource], schema: Schema) -> GoldSet:
     """
     gold = GoldSet()
     seen: set[str] = set()
+    names_only: list[bool] = []
     for source in sources:
-        for document in _read(source, schema):
+        corpus = _read(source, schema)
+        names_only.append(corpus.names_only)
+        gold.equivalent = tuple(dict.fromkeys([*gold.equivalent, *corpus.equivalent]))
+        for document in corpus.documents:
             if document.article.id in seen:
                 gold.left_out["article already read from another source"] = (
                     gold.left_out.get("article already read from another source", 0) + 1
@@ -70,17 +79,20 @@ def load_gold(sources: Sequence[GoldSource], schema: Schema) -> GoldSet:
             seen.add(document.article.id)
             gold.documents.append(_fit(document, schema, gold.left_out))
         gold.sources.append(source.describe())
+    gold.names_only = bool(names_only) and all(names_only)
     return gold
 
 
-def _read(source: GoldSource, schema: Schema) -> Iterable[Document]:
+def _read(source: GoldSource, schema: Schema) -> GoldCorpus:
     if source.kind == "snapshot":
-        return select_gold(read_snapshot(source.path), schema, "latest", keep_unannotated=False).documents
+        return GoldCorpus(
+            select_gold(read_snapshot(source.path), schema, "latest", keep_unannotated=False).documents
+        )
     kind = "annotate" if source.kind == "export" else source.kind
     if kind not in FORMATS:
         known = ", ".join(["export", "snapshot", *FORMATS])
         raise EvaluationError(f"unknown gold format {source.kind!r}; use one of {known}")
-    return FORMATS[kind](source.path, source.mapping).documents
+    return FORMATS[kind](source.path, source.mapping)
 
 
 def _fit(document: Document, schema: Schema, left_out: dict[str, int]) -> Document:

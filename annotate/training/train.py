@@ -28,7 +28,7 @@ from typing import Any
 
 from spacy.language import Language
 
-from annotate.document import Document, Event
+from annotate.document import Document, Event, names_only
 from annotate.errors import EvaluationError
 from annotate.pipeline import LearnedEvents, build_nlp
 from annotate.prelabel import prelabel_documents
@@ -104,7 +104,7 @@ def train(
             "hold out; annotate more articles or change --eval-split"
         )
     step(f"training on {len(train_docs)} articles, holding out {len(eval_docs)}")
-    fitted = fit(train_docs, eval_docs, schema, base_model=base_model, on_step=step)
+    fitted = fit(train_docs, eval_docs, schema, base_model=base_model, on_step=step, scoring=Scoring.of(gold))
     step("saving " + str(out))
     report = TrainReport(
         str(out),
@@ -139,6 +139,7 @@ def fit(
     base_model: str | None = None,
     gate: bool = True,
     on_step: Any = None,
+    scoring: Scoring | None = None,
 ) -> Fitted:
     """Train every layer on ``train_docs`` and score raw, rules and learned on ``eval_docs``.
 
@@ -146,6 +147,11 @@ def fit(
     without, every layer that could be trained is used (the learning curve measures them so).
     """
     step = on_step or (lambda message: None)
+    scoring = scoring or Scoring()
+
+    def _figures(nlp: Language, schema: Schema, gold: Sequence[Document], *, events: bool = True) -> Figures:
+        return figures_of(nlp, schema, gold, scoring, events=events)
+
     figures: dict[str, dict[str, dict[str, float]]] = {}
     figures["raw"] = _figures(build_nlp(schema, base_model, fixes=()), schema, eval_docs, events=False)
     figures["rules"] = _figures(build_nlp(schema, base_model), schema, eval_docs)
@@ -181,13 +187,30 @@ def _beats(learned: dict[str, dict[str, float]], rules: dict[str, dict[str, floa
     return learned.get(measure, {}).get("f1", 0.0) > rules.get(measure, {}).get("f1", 0.0)
 
 
-def _figures(
-    nlp: Language, schema: Schema, gold: Sequence[Document], *, events: bool = True
-) -> dict[str, dict[str, float]]:
+@dataclass(frozen=True)
+class Scoring:
+    """How held-out gold is scored: labels that count as one, and names only or every mention."""
+
+    equivalent: tuple[tuple[str, ...], ...] = ()
+    names_only: bool = False
+
+    @classmethod
+    def of(cls, gold: GoldSet) -> Scoring:
+        return cls(gold.equivalent, gold.names_only)
+
+
+Figures = dict[str, dict[str, float]]
+
+
+def figures_of(
+    nlp: Language, schema: Schema, gold: Sequence[Document], scoring: Scoring, *, events: bool = True
+) -> Figures:
     """Entity and event P/R/F1 of ``nlp`` on ``gold`` (events scored on the types and roles it has)."""
     predicted = list(prelabel_documents([d.article for d in gold], schema, nlp=nlp))
+    if scoring.names_only:
+        predicted = [names_only(document) for document in predicted]
     labels = {span.label for document in gold for span in document.entities}
-    found = {"entity": _prf(score_entities(predicted, gold, labels)["ALL"])}
+    found = {"entity": _prf(score_entities(predicted, gold, labels, scoring.equivalent)["ALL"])}
     if not events:
         return found
     types = {event.type for document in gold for event in document.events}
