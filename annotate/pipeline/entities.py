@@ -99,7 +99,10 @@ class EntityFixer:
         named = {i for m in mentions for i in range(m.start, m.end)}
         gazetteer = self._gazetteer(doc, named) if "gazetteer" in self.fixes else []
         if "trim" in self.fixes:
-            title_tokens = {i for m in gazetteer for i in range(m.start, m.end)}
+            # Leading words a name may lose are titles (argument-only gazetteer labels such as
+            # JOB_TITLE: "President Zelensky"), never a weapon or vehicle word inside a name ("Van Morrison").
+            titles = [m for m in gazetteer if m.label in self.candidate_labels]
+            title_tokens = {i for m in titles for i in range(m.start, m.end)}
             mentions = [m for m in (_trim(doc, m, title_tokens) for m in mentions) if m is not None]
         if "names" in self.fixes:
             _resolve_surnames(doc, mentions)
@@ -214,11 +217,17 @@ def _words(doc: Doc, m: _Mention) -> list[str]:
     return [t.text for t in doc[m.start : m.end]]
 
 
+#: Labels a lone surname keeps: companies and products are often named after people ("Ford").
+_KEEPS_ITS_LABEL = {"ORG", "PRODUCT", "FAC", "WORK_OF_ART", "LAW", "EVENT"}
+
+
 def _resolve_surnames(doc: Doc, mentions: list[_Mention]) -> None:
-    """Label a one-word mention like the multi-word PERSON whose last word it is."""
+    """Label a one-word mention like the multi-word PERSON whose last word it is, unless the model
+    named it an organisation or a thing (a company named after its founder stays a company)."""
     surnames = {doc[m.end - 1].text for m in mentions if m.label == "PERSON" and m.end - m.start > 1}
     for m in mentions:
-        if m.end - m.start == 1 and m.label != "PERSON" and doc[m.start].text in surnames:
+        one_word = m.end - m.start == 1 and m.label != "PERSON" and m.label not in _KEEPS_ITS_LABEL
+        if one_word and doc[m.start].text in surnames:
             m.label, m.source = "PERSON", "names"
 
 
