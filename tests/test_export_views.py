@@ -77,12 +77,12 @@ def test_documents_features_classlabels_follow_schema_order() -> None:
     assert entity["label"] == ClassLabel(names=["PER", "LOC"])
     assert entity["start"] == Value("int32")
     provenance = ["origin", "annotator", "timestamp", "model_version"]
-    assert list(entity) == ["id", "start", "end", "text", "label", *provenance]
+    assert list(entity) == ["id", "start", "end", "text", "label", "mention", *provenance]
     event = features["events"].feature
     assert event["type"] == ClassLabel(names=["Life:Die", "Conflict:Attack"])
     assert event["arguments"].feature["role"] == ClassLabel(names=["Victim", "Place"])
     assert list(event["arguments"].feature) == ["role", "entity_id", "start", "end", "text"]
-    assert list(event["trigger"]) == ["start", "end", "text", *list(entity)[5:]]
+    assert list(event["trigger"]) == ["start", "end", "text", *list(entity)[6:]]
 
 
 def test_documents_features_use_list_of_dicts(news_schema: Schema) -> None:
@@ -127,7 +127,8 @@ def test_document_row_sorts_spans_and_resolves_arguments() -> None:
         ("e-paris", 63, 68, "GPE"),
     ]
     paris = {"id": "e-paris", "start": 63, "end": 68, "text": "Paris", "label": "GPE", "origin": "manual"}
-    assert row["entities"][2] == {**paris, "annotator": None, "timestamp": None, "model_version": "m@1"}
+    expected = {**paris, "mention": None, "annotator": None, "timestamp": None, "model_version": "m@1"}
+    assert row["entities"][2] == expected
     no_provenance = {"annotator": None, "timestamp": None, "model_version": None}
     assert row["events"] == [
         {
