@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from annotate.pipeline import ALL_FIXES, build_nlp
+from annotate.pipeline.entities import DEFAULT_FIXES
 from annotate.quality.evaluate import evaluate
 from annotate.schema import load_schema
 
@@ -37,7 +38,7 @@ def main() -> None:
     fixer = nlp.get_pipe("annotate_entities")
     configs: list[tuple[str, list[str]]] = [("none (raw NER, mapped)", [])]
     configs += [(f"only {fix}", [fix]) for fix in ALL_FIXES]
-    configs += [("all", list(ALL_FIXES))]
+    configs += [("all", list(ALL_FIXES)), ("default (all that help everywhere)", list(DEFAULT_FIXES))]
     configs += [(f"all but {fix}", [f for f in ALL_FIXES if f != fix]) for fix in ALL_FIXES]
     print(f"{'fixes':<26}" + "".join(f"{name + ' P/R/F1':>26}" for name in CORPORA))
     for label, fixes in configs:

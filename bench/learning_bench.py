@@ -32,7 +32,7 @@ from annotate.quality.corpora import load_meantime
 from annotate.quality.metrics import PRF, score_entities, score_events
 from annotate.schema import load_schema
 from annotate.training.gold import GoldSet, GoldSource, load_gold
-from annotate.training.train import fit, train
+from annotate.training.train import Scoring, fit, train
 
 MEASURES = (
     "trigger_identification",
@@ -96,10 +96,12 @@ def entities_cross_domain(eval_dir: Path) -> list[Document]:
     gold: list[Document] = []
     for domain, test in sorted(by_domain.items()):
         train_docs = [d for other, docs in by_domain.items() if other != domain for d in docs]
-        fitted = fit(train_docs, test, schema)
+        fitted = fit(train_docs, test, schema, scoring=Scoring(corpus.equivalent, corpus.names_only))
         print(
             f"  held-out domain {domain}: {len(train_docs)} train / {len(test)} test, layers {fitted.layers}"
         )
+        for system in ("raw", "rules", "learned"):
+            print(f"    gate's entity figures, {system}: {fitted.figures[system]['entity']}")
         articles = [d.article for d in test]
         pooled["raw spaCy"] += prelabel_documents(articles, schema, nlp=raw)
         pooled["rules"] += prelabel_documents(articles, schema, nlp=rules)

