@@ -39,11 +39,18 @@ def test_trim_never_splits_a_name_at_a_gazetteer_word(nlp: Language) -> None:
 
 
 def test_lone_surname_of_a_company_keeps_its_label(nlp: Language) -> None:
-    """ "Henry Ford ... Ford said": a one-word ORG stays ORG; a one-word GPE surname becomes PERSON."""
+    """ "Henry Ford ... Ford Motor Co. ... Ford said": the company stays ORG; a lone surname the
+    model took for a place, with no organisation of that name, becomes PERSON."""
     fixer = nlp.get_pipe("annotate_entities")
     assert isinstance(fixer, EntityFixer)
-    text = "Henry Ford built cars. Ford said profits rose. Georgia Smith spoke, and Smith left."
-    ents = [("Henry Ford", "PERSON"), ("Ford", "ORG"), ("Georgia Smith", "PERSON"), ("Smith", "GPE")]
+    text = "Henry Ford built Ford Motor Co. Ford said profits rose. Georgia Smith spoke, and Smith left."
+    ents = [
+        ("Henry Ford", "PERSON"),
+        ("Ford Motor Co.", "ORG"),
+        ("Ford", "ORG"),
+        ("Georgia Smith", "PERSON"),
+        ("Smith", "GPE"),
+    ]
     doc = fixer(_analysed(nlp, text, ents))
     labels = {(e.start_char, e.label_) for e in doc.ents}
     assert (text.index("Ford said"), "ORG") in labels  # the company

@@ -221,17 +221,15 @@ def _words(doc: Doc, m: _Mention) -> list[str]:
     return [t.text for t in doc[m.start : m.end]]
 
 
-#: Labels a lone surname keeps: companies and products are often named after people ("Ford").
-_KEEPS_ITS_LABEL = {"ORG", "PRODUCT", "FAC", "WORK_OF_ART", "LAW", "EVENT"}
-
-
 def _resolve_surnames(doc: Doc, mentions: list[_Mention]) -> None:
-    """Label a one-word mention like the multi-word PERSON whose last word it is, unless the model
-    named it an organisation or a thing (a company named after its founder stays a company)."""
+    """Label a one-word mention like the multi-word PERSON whose last word it is, unless the
+    article also names an organisation that starts with that word ("Henry Ford" ... "Ford Motor
+    Co." ... "Ford said": a company named after its founder stays a company)."""
     surnames = {doc[m.end - 1].text for m in mentions if m.label == "PERSON" and m.end - m.start > 1}
+    companies = {doc[m.start].text for m in mentions if m.label == "ORG" and m.end - m.start > 1}
     for m in mentions:
-        one_word = m.end - m.start == 1 and m.label != "PERSON" and m.label not in _KEEPS_ITS_LABEL
-        if one_word and doc[m.start].text in surnames:
+        word = doc[m.start].text
+        if m.end - m.start == 1 and m.label != "PERSON" and word in surnames and word not in companies:
             m.label, m.source = "PERSON", "names"
 
 
