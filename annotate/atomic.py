@@ -9,7 +9,9 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,6 +105,18 @@ def atomic_writer(path: str | Path, *, mode: int | None = None) -> Iterator[Text
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+def swap_folder(staging: Path, out: Path) -> None:
+    """Put the finished folder ``staging`` in place of ``out`` (which the caller checked it may
+    replace); the old folder is removed only after the swap, so a failure leaves one of the two."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.replaced-{uuid.uuid4().hex[:12]}")
+        out.rename(old)
+    staging.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_json(path: str | Path, data: Any) -> None:

@@ -12,13 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import tempfile
-import uuid
 from pathlib import Path
 
 from annotate import __version__
-from annotate.atomic import check_output
+from annotate.atomic import check_output, swap_folder
 from annotate.errors import OutputError
 
 #: The marker file an export writes last, listing every file it wrote.
@@ -82,13 +80,7 @@ def finish(staging: Path, out: Path) -> None:
         encoding="utf-8",
     )
     check_target(out)  # nothing was put there while the export ran
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.replaced-{uuid.uuid4().hex[:12]}")
-        out.rename(old)
-    staging.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    swap_folder(staging, out)
 
 
 def _files(folder: Path) -> set[str]:

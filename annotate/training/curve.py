@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from annotate.atomic import atomic_writer, check_output, write_json
-from annotate.errors import EvaluationError
 from annotate.quality.svgchart import line_chart
 from annotate.schema import Schema
 from annotate.training.gold import GoldSet
-from annotate.training.train import DEFAULT_EVAL_SPLIT, Scoring, fit, held_out
+from annotate.training.train import DEFAULT_EVAL_SPLIT, Scoring, fit, split_gold
 
 SHARES = (0.1, 0.25, 0.5, 0.75, 1.0)
 #: The measure plotted for each layer.
@@ -70,12 +69,7 @@ def learning_curve(
         EvaluationError: too little gold to hold out articles and train on the smallest share.
     """
     step = on_step or (lambda message: None)
-    train_docs, eval_docs = held_out(gold.documents, eval_split, seed)
-    if not train_docs or not eval_docs:
-        raise EvaluationError(
-            f"{len(gold.documents)} gold articles give {len(train_docs)} to train on and {len(eval_docs)} to "
-            "hold out; annotate more articles or change --eval-split"
-        )
+    train_docs, eval_docs = split_gold(gold.documents, eval_split, seed)
     order = sorted(train_docs, key=lambda d: hashlib.sha256(f"{seed}|{d.article.id}".encode()).hexdigest())
     curve = Curve(len(eval_docs))
     for share in shares:

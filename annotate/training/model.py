@@ -15,7 +15,6 @@ import hashlib
 import json
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ import srsly
 from spacy.language import Language
 
 from annotate import __version__
-from annotate.atomic import check_output
+from annotate.atomic import check_output, swap_folder
 from annotate.errors import OutputError
 from annotate.pipeline import model_version
 from annotate.pipeline.stored import SCHEMA_FILE
@@ -76,7 +75,7 @@ def save_model(nlp: Language, schema: Schema, out: Path, gold: GoldSet, report: 
         nlp.meta.update(name=meta["name"], version=meta["version"])
         meta[META_KEY]["model_version"] = version = model_version(nlp, schema)
         srsly.write_json(staging / "meta.json", meta)
-        _swap(staging, out)
+        swap_folder(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -102,13 +101,3 @@ def _content_hash(folder: Path) -> str:
         digest.update(file.relative_to(folder).as_posix().encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()[:12]
-
-
-def _swap(staging: Path, out: Path) -> None:
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.replaced-{uuid.uuid4().hex[:12]}")
-        out.rename(old)
-    staging.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

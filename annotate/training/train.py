@@ -77,6 +77,23 @@ def held_out(documents: Sequence[Document], share: float, seed: str) -> tuple[li
     return train_part, eval_part
 
 
+def split_gold(
+    documents: Sequence[Document], share: float, seed: str
+) -> tuple[list[Document], list[Document]]:
+    """``held_out`` that insists on articles on both sides.
+
+    Raises:
+        EvaluationError: no article to train on, or none to hold out.
+    """
+    train_docs, eval_docs = held_out(documents, share, seed)
+    if not train_docs or not eval_docs:
+        raise EvaluationError(
+            f"{len(documents)} gold articles give {len(train_docs)} to train on and {len(eval_docs)} to "
+            "hold out; annotate more articles or change --eval-split"
+        )
+    return train_docs, eval_docs
+
+
 def train(
     gold: GoldSet,
     schema: Schema,
@@ -97,12 +114,7 @@ def train(
     check_model_target(Path(out))
     started = time.monotonic()
     step = on_step or (lambda message: None)
-    train_docs, eval_docs = held_out(gold.documents, eval_split, seed)
-    if not train_docs or not eval_docs:
-        raise EvaluationError(
-            f"{len(gold.documents)} gold articles give {len(train_docs)} to train on and {len(eval_docs)} to "
-            "hold out; annotate more articles or change --eval-split"
-        )
+    train_docs, eval_docs = split_gold(gold.documents, eval_split, seed)
     step(f"training on {len(train_docs)} articles, holding out {len(eval_docs)}")
     fitted = fit(train_docs, eval_docs, schema, base_model=base_model, on_step=step, scoring=Scoring.of(gold))
     step("saving " + str(out))
