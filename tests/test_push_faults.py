@@ -235,3 +235,31 @@ def test_cli_push_reports_same_text_and_new_text_for_a_file(
     assert second.exit_code == 0, second.output
     assert "1 tasks created" in second.stdout
     assert "new text for an existing file name: story.txt was pushed before as task" in second.stderr
+
+
+def test_cli_push_skip_invalid_skips_a_bad_task_alone(
+    studio: Studio, studio_server: LocalServer, project: str, seed_tasks: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """A hand-edited task file with a bad middle task: without --skip-invalid nothing after it goes;
+    with it, that task alone is reported and every other task is pushed."""
+    from typer.testing import CliRunner
+
+    from annotate.cli import app
+
+    tasks = copy.deepcopy(seed_tasks)
+    tasks[3]["predictions"][0]["result"][0]["value"]["end"] = 10**6  # offsets beyond the text
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps(tasks, indent=2), encoding="utf-8")  # pretty-printed by hand
+    creds = studio_server.credentials
+    where = ["--project", project, "--url", creds.url, "--api-key", creds.token, "--batch-size", "2"]
+    stopped = CliRunner().invoke(app, ["push", str(path), *where])
+    assert stopped.exit_code == 1
+    assert (
+        f"{path}[3] (article {tasks[3]['data']['doc_id']})" in stopped.stderr
+        and "--skip-invalid" in stopped.stderr
+    )
+    skipped = CliRunner().invoke(app, ["push", str(path), *where, "--skip-invalid"])
+    assert skipped.exit_code == 0, skipped.output
+    assert f"skipped {path}[3]" in skipped.stderr and "do not fit a text" in skipped.stderr
+    stored = {task["data"]["doc_id"] for task in _stored(studio, project)}
+    assert stored == {task["data"]["doc_id"] for number, task in enumerate(tasks) if number != 3}

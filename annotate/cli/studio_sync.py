@@ -72,7 +72,11 @@ def push_cli(
         DEFAULT_BATCH_SIZE
     ),
     skip_invalid: Annotated[
-        bool, typer.Option("--skip-invalid", help="Skip bad articles and report them instead of stopping.")
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Skip bad articles and bad tasks, each alone, and report them instead of stopping.",
+        ),
     ] = False,
     max_chars: MaxCharsOpt = MAX_ARTICLE_CHARS,
     replace_config: Annotated[
@@ -110,6 +114,8 @@ def push_cli(
 
 def _print_push(project: str, report: PushReport) -> None:
     print_read_report(report.read, "pushed once")
+    for problem in report.invalid:
+        err.print(f"skipped {problem.source}: {problem.reason}")
     for changed in report.changed:
         err.print(
             f"changed text: article {changed.doc_id} (task {changed.task_id}) differs from the pushed one; "

@@ -33,7 +33,8 @@ def push_paths(
     the task files' tasks as they are and the articles pre-labelled on the way.
 
     Raises:
-        ArticleError: a task file or an article cannot be read (articles: unless ``skip_invalid``).
+        ArticleError: a task file or an article cannot be read (articles: unless ``skip_invalid``;
+            with it, bad tasks of task files are skipped alone too).
         StudioError, AlignmentError: see ``annotate.studio.push.push``.
     """
     task_files: list[tuple[Path, list[dict[str, Any]]]] = []
@@ -75,6 +76,7 @@ def push_paths(
             on_task=on_task,
             on_wait=on_wait,
             source_of=source_of,
+            skip_invalid=skip_invalid,
         )
     report.read = read
     return report

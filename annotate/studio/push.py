@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotate.articles import ReadReport
+from annotate.articles import Problem, ReadReport
 from annotate.errors import AlignmentError
 from annotate.labelstudio.validation import task_problems
 from annotate.schema import Schema
@@ -79,6 +79,7 @@ class PushReport:
     model_version: str = ""
     imports: ImportStats = field(default_factory=ImportStats)
     read: ReadReport = field(default_factory=ReadReport)
+    invalid: list[Problem] = field(default_factory=list)  # tasks skipped with skip_invalid
 
     @property
     def created(self) -> int:
@@ -107,11 +108,14 @@ def push(
     on_task: Callable[[], None] | None = None,
     on_wait: Callable[[], None] | None = None,
     source_of: Callable[[int], str] | None = None,
+    skip_invalid: bool = False,
 ) -> PushReport:
     """Push ``tasks`` to the project titled ``title`` (created from ``schema`` if missing).
 
     ``on_wait`` is called if another push to the project holds its lock; ``source_of(n)`` names
-    the ``n``-th task (from 1) in messages, e.g. ``tasks.json[3]``.
+    the ``n``-th task (from 1) in messages, e.g. ``tasks.json[3]``. With ``skip_invalid``, a task
+    that is malformed or does not fit its text and the schema is listed in ``report.invalid`` and
+    skipped alone; the tasks after it are pushed as usual.
 
     Raises:
         StudioError: the server refused a request or could not be reached (run push again to
@@ -125,7 +129,19 @@ def push(
         remote = repair_duplicates(studio, project.id, studio.remote_tasks(project.id), report.imports)
         sender = Sender()
         try:
-            _send_all(studio, project, remote, tasks, schema, sender, report, batch_size, on_task, source_of)
+            _send_all(
+                studio,
+                project,
+                remote,
+                tasks,
+                schema,
+                sender,
+                report,
+                batch_size,
+                on_task,
+                source_of,
+                skip_invalid,
+            )
         finally:
             sender.close()
         if report.model_version and report.model_version != project.model_version:
@@ -154,6 +170,7 @@ def _send_all(
     batch_size: int,
     on_task: Callable[[], None] | None,
     source_of: Callable[[int], str] | None,
+    skip_invalid: bool,
 ) -> None:
     stats = report.imports
     new_tasks = Batch(sender, lambda items: import_batch(studio, project.id, items, stats), batch_size)
@@ -161,40 +178,67 @@ def _send_all(
     seen = _Seen(remote)
     for number, task in enumerate(tasks, start=1):
         where = source_of(number) if source_of is not None else f"task {number}"
-        doc_id, text_hash, file = _identity(task, where)
-        for prediction in task.get("predictions") or []:
-            report.model_version = str(prediction.get("model_version") or report.model_version)
-        if doc_id in seen.doc_ids:
-            report.duplicates_in_input.append(doc_id)
-        elif text_hash in seen.texts:
-            report.same_text.append(SameText(doc_id, seen.texts[text_hash], None))
-        elif doc_id not in remote:
-            other = seen.remote_texts.get(text_hash)
-            if other is not None:
-                report.same_text.append(SameText(doc_id, other.doc_id, other.id))
-            else:
-                _check(task, schema, where)
-                earlier = seen.remote_files.get(file) if file else None
-                if earlier is not None:
-                    report.new_text_for_file.append(NewTextForFile(file, doc_id, earlier.id))
-                new_tasks.add({"data": task["data"], "predictions": _sendable(task.get("predictions") or [])})
-        elif remote[doc_id].text_hash != text_hash:
-            report.changed.append(ChangedText(doc_id, remote[doc_id].id, remote[doc_id].text_hash, text_hash))
-        else:
-            versions = remote[doc_id].model_versions
-            missing = [p for p in task.get("predictions") or [] if p.get("model_version") not in versions]
-            if missing:
-                _check({**task, "predictions": missing}, schema, where)
-                for prediction in _sendable(missing):
-                    new_predictions.add({**prediction, "task": remote[doc_id].id})
-            report.unchanged += not missing
-        seen.doc_ids.add(doc_id)
-        seen.texts.setdefault(text_hash, doc_id)
+        try:
+            _route(task, where, schema, seen, remote, report, new_tasks, new_predictions)
+        except AlignmentError as error:
+            if not skip_invalid:
+                raise AlignmentError(
+                    f"{error}. The push stopped here: fix the task (or re-run `annotate prelabel`, or "
+                    "pass --skip-invalid to skip bad tasks alone) and push again; what was pushed stays "
+                    "and is not pushed twice"
+                ) from None
+            report.invalid.append(Problem(where, str(error).removeprefix(f"{where}: ")))
         if on_task is not None:
             on_task()
     new_tasks.flush()
     new_predictions.flush()
     sender.wait()
+
+
+def _route(
+    task: dict[str, Any],
+    where: str,
+    schema: Schema,
+    seen: _Seen,
+    remote: dict[str, RemoteTask],
+    report: PushReport,
+    new_tasks: Batch,
+    new_predictions: Batch,
+) -> None:
+    """Send one task where it belongs: a new task, predictions for an existing one, or a report line.
+
+    Raises:
+        AlignmentError: the task is malformed or does not fit its text and the schema.
+    """
+    doc_id, text_hash, file = _identity(task, where)
+    for prediction in task.get("predictions") or []:
+        report.model_version = str(prediction.get("model_version") or report.model_version)
+    if doc_id in seen.doc_ids:
+        report.duplicates_in_input.append(doc_id)
+    elif text_hash in seen.texts:
+        report.same_text.append(SameText(doc_id, seen.texts[text_hash], None))
+    elif doc_id not in remote:
+        other = seen.remote_texts.get(text_hash)
+        if other is not None:
+            report.same_text.append(SameText(doc_id, other.doc_id, other.id))
+        else:
+            _check(task, schema, where)
+            earlier = seen.remote_files.get(file) if file else None
+            if earlier is not None:
+                report.new_text_for_file.append(NewTextForFile(file, doc_id, earlier.id))
+            new_tasks.add({"data": task["data"], "predictions": _sendable(task.get("predictions") or [])})
+    elif remote[doc_id].text_hash != text_hash:
+        report.changed.append(ChangedText(doc_id, remote[doc_id].id, remote[doc_id].text_hash, text_hash))
+    else:
+        versions = remote[doc_id].model_versions
+        missing = [p for p in task.get("predictions") or [] if p.get("model_version") not in versions]
+        if missing:
+            _check({**task, "predictions": missing}, schema, where)
+            for prediction in _sendable(missing):
+                new_predictions.add({**prediction, "task": remote[doc_id].id})
+        report.unchanged += not missing
+    seen.doc_ids.add(doc_id)
+    seen.texts.setdefault(text_hash, doc_id)
 
 
 def _sendable(predictions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -230,7 +274,4 @@ def _check(task: dict[str, Any], schema: Schema, where: str) -> None:
     if problems:
         doc_id = task["data"]["doc_id"]
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-        raise AlignmentError(
-            f"{where} (article {doc_id}): {shown}. The push stopped here: fix the task (or re-run "
-            "`annotate prelabel`) and push again; what was pushed stays and is not pushed twice"
-        )
+        raise AlignmentError(f"{where} (article {doc_id}): {shown}")
