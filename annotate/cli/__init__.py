@@ -17,6 +17,7 @@ from annotate.cli import (  # noqa: F401  (registers the commands)
     prelabel,
     report,
     schema,
+    serve,
     studio,
     studio_sync,
     train,
