@@ -132,3 +132,68 @@ def test_backend_requires_its_basic_auth(backend: str) -> None:
     assert _status(backend, "GET", "/health", auth=None)[0] == 401
     assert _status(backend, "GET", "/health", auth=("ls-backend", "wrong"))[0] == 401
     assert _status(backend, "POST", "/predict", {"tasks": []}, auth=("x", AUTH[1]))[0] == 401
+
+
+def test_serve_connects_to_a_project_and_fills_tasks_imported_elsewhere(
+    studio_server: Any, project: str, news_schema: Schema, nlp: Language
+) -> None:
+    """`annotate serve --connect`: a task imported through the API gets, from Retrieve predictions,
+    exactly the prediction `annotate prelabel` makes, under the backend's version; connecting twice
+    keeps one registration."""
+    from annotate.studio.client import Studio
+    from annotate.studio.mlbackends import retrieve_predictions
+    from annotate.studio.projects import ensure_project
+
+    creds = studio_server.credentials
+    with Studio.connect(creds.url, creds.token) as studio:
+        project_id = ensure_project(studio, project, news_schema).id
+        studio.import_tasks(project_id, [{"data": {"text": TEXT}}])  # as the Label Studio UI would
+    port = free_port()
+    env = {**os.environ, "LABEL_STUDIO_URL": creds.url, "LABEL_STUDIO_API_KEY": creds.token}
+    env["PYTHONUNBUFFERED"] = "1"  # its lines arrive as they are printed
+    env.pop("BASIC_AUTH_USER", None)
+    env.pop("BASIC_AUTH_PASS", None)
+    command = [
+        sys.executable,
+        "-m",
+        "annotate",
+        "serve",
+        "--port",
+        str(port),
+        "--connect",
+        "--project",
+        project,
+    ]
+    processes = []
+    try:
+        for _ in range(2):
+            process = subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            processes.append(process)
+            line = process.stdout.readline() if process.stdout else ""
+            assert "connected to project" in line, (line, process.stderr.read() if process.poll() else "")
+            if len(processes) == 1:
+                assert line.startswith("connected to")
+                with Studio.connect(creds.url, creds.token) as studio:
+                    retrieve_predictions(studio, project)
+                    (task,) = studio.tasks(project_id)
+                    version = studio.project(project).model_version
+                process.terminate()
+                process.wait(30)
+            else:
+                assert line.startswith("already connected to")
+        expected = next(iter(prelabel([Article(text_hash(TEXT), TEXT)], news_schema, nlp=nlp)))
+        (prediction,) = task["predictions"]
+        assert prediction["model_version"] == version == expected["predictions"][0]["model_version"]
+        assert prediction["result"] == expected["predictions"][0]["result"]
+        with Studio.connect(creds.url, creds.token) as studio:
+            backends = studio.request("GET", "api/ml", "list", params={"project": project_id})
+        assert len(backends) == 1
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(30)
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()

@@ -125,12 +125,23 @@ def _body(response: httpx.Response) -> Any:
         return response.text
 
 
+def _forbids_something_else(detail: Any) -> bool:
+    """Whether a 403's detail is about something other than the key (a blocked address, say)."""
+    if not isinstance(detail, str):
+        return False
+    about_key = ("credentials", "token", "authenticat", "permission")
+    return not any(word in detail.lower() for word in about_key)
+
+
 def describe(status: int | None, body: Any, what: str, url: str) -> str:
-    if status in (401, 403):
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if status == 401 or (status == 403 and not _forbids_something_else(detail)):
         return (
             f"Label Studio at {url} refused the API key ({status}) when trying to {what}; check "
             f"{KEY_ENV} (a personal access token or, if the organisation allows them, a legacy token)"
         )
+    if status == 403:
+        return f"Label Studio at {url} refused to {what} (403): {str(detail)[:300]}"
     if status == 404:
         return f"Label Studio at {url} answered 404 to {what}: is the URL the server's root?"
     text = body if isinstance(body, str) else json.dumps(body, default=str)

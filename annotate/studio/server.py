@@ -53,6 +53,19 @@ _QUIET = {  # no calls home, no open signup, log lines written as they come
     "PYTHONUNBUFFERED": "1",
 }
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+# Label Studio 1.23 refuses ML backends and webhooks on reserved addresses, loopback included. The
+# local server keeps refusing every one of them except loopback, where `annotate serve` listens:
+# its own list of banned subnets is Label Studio's default list without 127.0.0.0/8 and ::1.
+_BANNED_BUT_LOOPBACK = (
+    "0.0.0.0/8,10.0.0.0/8,100.64.0.0/10,169.254.0.0/16,172.16.0.0/12,192.0.0.0/24,192.0.2.0/24,"
+    "192.88.99.0/24,192.168.0.0/16,198.18.0.0/15,198.51.100.0/24,203.0.113.0/24,224.0.0.0/4,"
+    "233.252.0.0/24,240.0.0.0/4,255.255.255.255/32,::/128,::ffff:0:0/96,::ffff:0:0:0/96,64:ff9b::/96,"
+    "64:ff9b:1::/48,100::/64,2001:0000::/32,2001:20::/28,2001:db8::/32,2002::/16,fc00::/7,fe80::/10,ff00::/8"
+)
+_LOOPBACK_BACKENDS = {
+    "USE_DEFAULT_BANNED_SUBNETS": "false",
+    "USER_ADDITIONAL_BANNED_SUBNETS": _BANNED_BUT_LOOPBACK,
+}
 
 
 def make_private(data_dir: Path) -> None:
@@ -178,7 +191,9 @@ class LocalServer:
         creds = self._credentials_for_start()
         data_dir = str(self.data_dir.resolve())
         environment = {key: value for key, value in os.environ.items() if key not in _SCRUBBED}
-        environment |= _QUIET | {"LABEL_STUDIO_BASE_DATA_DIR": data_dir}  # else settings touch ~/.local first
+        environment |= (
+            _QUIET | _LOOPBACK_BACKENDS | {"LABEL_STUDIO_BASE_DATA_DIR": data_dir}
+        )  # else settings touch ~/.local first
         environment |= {"LABEL_STUDIO_PASSWORD": creds.password, "LABEL_STUDIO_USER_TOKEN": creds.token}
         environment |= self.env
         argv = [

@@ -1,0 +1,89 @@
+"""Connect `annotate serve` to a Label Studio project, the way *Settings > Model > Connect Model* does.
+
+``connect_backend`` registers the backend's URL on the project (titled with its model version,
+interactive pre-annotation on or off, HTTP Basic credentials if the backend asks for them) and
+makes the backend's model version the project's, so the editor shows its predictions. Running it
+again updates the same registration instead of adding another. Label Studio checks the
+backend's ``/health`` while registering it, so the backend must already be listening.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from annotate.errors import StudioError
+from annotate.studio.client import Studio
+
+
+@dataclass(frozen=True)
+class Connected:
+    """The backend's registration on a project."""
+
+    backend_id: int
+    project_id: int
+    created: bool
+
+
+def connect_backend(
+    studio: Studio,
+    title: str,
+    url: str,
+    model_version: str,
+    *,
+    interactive: bool = False,
+    auth: tuple[str, str] | None = None,
+) -> Connected:
+    """Register ``url`` as the project's ML backend (once) and make ``model_version`` current.
+
+    Raises:
+        StudioError: no such project, or Label Studio could not reach the backend (its message says why).
+    """
+    project = studio.project(title)
+    # The title is the model version: Label Studio 1.23 accepts as a project's model version only a
+    # live model's title (or a version it holds predictions of), and the editor shows the
+    # predictions whose version is the project's.
+    fields: dict[str, Any] = {
+        "url": url,
+        "project": project.id,
+        "title": model_version,
+        "is_interactive": interactive,
+    }
+    if auth is not None:
+        fields |= {"auth_method": "BASIC_AUTH", "basic_auth_user": auth[0], "basic_auth_pass": auth[1]}
+    found = studio.request(
+        "GET", "api/ml", f"list the ML backends of project {title!r}", params={"project": project.id}
+    )
+    same = [
+        b for b in found or [] if isinstance(b, dict) and str(b.get("url", "")).rstrip("/") == url.rstrip("/")
+    ]
+    if same:
+        backend_id, created = int(same[0]["id"]), False
+        studio.request("PATCH", f"api/ml/{backend_id}", f"update ML backend {backend_id}", body=fields)
+    else:
+        try:
+            answer = studio.request(
+                "POST", "api/ml", f"connect the ML backend {url} to project {title!r}", body=fields
+            )
+        except StudioError as error:
+            if error.status == 403 and "reserved network" in str(error):
+                raise StudioError(
+                    f"{error}. Label Studio 1.23 refuses backends on loopback by default: run it with "
+                    "`annotate studio up` (which allows loopback and nothing else), or see the README"
+                ) from None
+            raise
+        backend_id, created = int(answer["id"]), True
+    studio.set_model_version(project.id, model_version)
+    return Connected(backend_id, project.id, created)
+
+
+def retrieve_predictions(studio: Studio, title: str) -> None:
+    """Run the data manager's *Retrieve predictions* on every task of the project."""
+    project = studio.project(title)
+    studio.request(
+        "POST",
+        "api/dm/actions",
+        f"retrieve predictions for project {title!r}",
+        params={"id": "retrieve_tasks_predictions", "project": project.id},
+        body={"selectedItems": {"all": True, "excluded": []}},
+    )
