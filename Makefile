@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/prelabel_bench.py
 	$(BIN)/python bench/export_bench.py
 	$(BIN)/python bench/push_bench.py
+	$(BIN)/python bench/serve_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
