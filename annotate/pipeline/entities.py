@@ -23,14 +23,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup, Token
 from spacy.util import filter_spans
 
 from annotate.pipeline.gazetteer import Gazetteer
-from annotate.pipeline.stored import save_schema, stored_schema
+from annotate.pipeline.stored import SchemaStored
 from annotate.schema import Schema, load_schema
 
 ENTITIES_KEY = "entities"
@@ -69,7 +68,7 @@ def make_entity_fixer(nlp: Language, name: str, schema_path: str | None, fixes: 
     return EntityFixer(nlp, load_schema(schema_path), fixes=fixes)
 
 
-class EntityFixer:
+class EntityFixer(SchemaStored):
     """Turn raw NER output into schema-labelled, article-consistent entity spans."""
 
     def __init__(self, nlp: Language, schema: Schema, fixes: Iterable[str] = DEFAULT_FIXES) -> None:
@@ -86,17 +85,6 @@ class EntityFixer:
         self.label_map = {**{label: label for label in schema.entity_labels}, **schema.spacy_label_map}
         self.candidate_labels = {label.name for label in schema.entities if label.only_as_argument}
         self.gazetteer = Gazetteer(self.vocab, schema)
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        """Save the schema inside the pipeline folder."""
-        save_schema(path, self.schema)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EntityFixer:
-        """Use the schema saved by ``to_disk``."""
-        schema = stored_schema(path)
-        if schema is not None:
-            self.configure(schema)
-        return self
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = [_Mention(e.start, e.end, e.label_, "ner") for e in doc.ents]

@@ -15,16 +15,14 @@ works with ``nlp.pipe(n_process=...)``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
 from annotate.pipeline.arguments import EntityIndex, Link, link_arguments
 from annotate.pipeline.entities import CANDIDATES_KEY
-from annotate.pipeline.stored import save_schema, stored_schema
+from annotate.pipeline.stored import SchemaStored
 from annotate.schema import EventType, Schema, Trigger, load_schema
 
 EVENTS_KEY = "events"
@@ -55,7 +53,7 @@ def make_event_finder(nlp: Language, name: str, schema_path: str | None) -> Even
     return EventFinder(load_schema(schema_path))
 
 
-class EventFinder:
+class EventFinder(SchemaStored):
     """Find and type event triggers and link their arguments, as the schema describes them."""
 
     def __init__(self, schema: Schema) -> None:
@@ -69,17 +67,6 @@ class EventFinder:
             for trigger in event.trigger_words:
                 words = tuple(trigger.lemma.lower().split())
                 self.lexicon[words[0]].append(_Entry(words, event, trigger))
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        """Save the schema inside the pipeline folder."""
-        save_schema(path, self.schema)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EventFinder:
-        """Use the schema saved by ``to_disk``."""
-        schema = stored_schema(path)
-        if schema is not None:
-            self.configure(schema)
-        return self
 
     def __call__(self, doc: Doc) -> Doc:
         candidates = list(doc.spans[CANDIDATES_KEY]) if CANDIDATES_KEY in doc.spans else []

@@ -7,7 +7,9 @@ own subfolder and loads it back in ``from_disk``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Self
 
 from annotate.schema import Schema, load_schema
 
@@ -25,3 +27,26 @@ def stored_schema(folder: str | Path) -> Schema | None:
     """The schema saved in ``folder``, if any."""
     path = Path(folder) / SCHEMA_FILE
     return load_schema(path) if path.is_file() else None
+
+
+class SchemaStored:
+    """Mixin of components whose only state is their schema: saved by ``to_disk``, used by ``from_disk``.
+
+    The component sets ``self.schema`` in ``configure(schema)``.
+    """
+
+    schema: Schema
+
+    def configure(self, schema: Schema) -> None:
+        raise NotImplementedError
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Save the schema inside the pipeline folder."""
+        save_schema(path, self.schema)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Self:
+        """Use the schema saved by ``to_disk``."""
+        schema = stored_schema(path)
+        if schema is not None:
+            self.configure(schema)
+        return self
