@@ -37,7 +37,7 @@ from annotate.errors import AnnotateError
 from annotate.labelstudio import TaskBuilder
 from annotate.labelstudio.config import config_differences, read_config
 from annotate.labelstudio.labelconfig import label_config
-from annotate.offsets import normalize_with_offsets
+from annotate.offsets import OffsetMap, normalize_with_offsets
 from annotate.pipeline import build_nlp, model_version
 from annotate.prelabel import prelabel_documents
 from annotate.schema import Schema
@@ -199,7 +199,7 @@ def _task_id(task: Any) -> str:
     return f"id {task.get('id')}" if isinstance(task, dict) and task.get("id") is not None else "no id"
 
 
-def _to_task_text(result: list[dict[str, Any]], text: str, offsets: Any) -> None:
+def _to_task_text(result: list[dict[str, Any]], text: str, offsets: OffsetMap) -> None:
     """Move every region of ``result`` from the normalised text onto the task's own ``text``."""
     for item in result:
         value = item.get("value")
