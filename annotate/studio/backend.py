@@ -58,6 +58,7 @@ class Backend:
         self.model_version = model_version(self.nlp, schema)
         self.builder = TaskBuilder(schema)
         self.wanted = read_config(label_config(schema))
+        self.accepted_config: str | None = None  # the last config that matched, not parsed again
         self.auth = auth
         self.events: Counter[str] = Counter()
 
@@ -140,6 +141,8 @@ class Backend:
             return
         if not isinstance(config, str):
             raise _BadRequest("the labeling config must be a string of XML")
+        if config == self.accepted_config:
+            return
         differences = [d.text for d in config_differences(read_config(config), self.wanted)]
         if differences:
             raise _BadRequest(
@@ -148,6 +151,7 @@ class Backend:
                 + "; create the project with `annotate push`, or push with --replace-config",
                 status=422,
             )
+        self.accepted_config = config
 
 
 class _BadRequest(Exception):
