@@ -141,8 +141,8 @@ def test_serve_connects_to_a_project_and_fills_tasks_imported_elsewhere(
     exactly the prediction `annotate prelabel` makes, under the backend's version; connecting twice
     keeps one registration."""
     from annotate.studio.client import Studio
-    from annotate.studio.mlbackends import retrieve_predictions
     from annotate.studio.projects import ensure_project
+    from annotate.studio.retrieval import retrieve_predictions
 
     creds = studio_server.credentials
     with Studio.connect(creds.url, creds.token) as studio:
@@ -176,7 +176,7 @@ def test_serve_connects_to_a_project_and_fills_tasks_imported_elsewhere(
             if len(processes) == 1:
                 assert line.startswith("connected to")
                 with Studio.connect(creds.url, creds.token) as studio:
-                    retrieve_predictions(studio, project)
+                    retrieve_predictions(studio, project_id)
                     (task,) = studio.tasks(project_id)
                     version = studio.project(project).model_version
                 process.terminate()

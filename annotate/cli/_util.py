@@ -23,6 +23,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -132,13 +133,23 @@ def print_read_report(read: ReadReport, duplicate_note: str) -> None:
         err.print(f"ignored {ignored}: not an article file")
 
 
+class Bar:
+    """A running progress bar: call it per item done (or with a count); ``total`` once known."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self.progress, self.task = progress, task
+
+    def __call__(self, count: int = 1) -> None:
+        self.progress.advance(self.task, count)
+
+    def total(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
+
+
 @contextmanager
-def progress_bar(description: str, total: int | None = None) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr; yields a function to call once per item done."""
-    columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
-    if total is not None:
-        columns.append(BarColumn())
+def progress_bar(description: str, total: int | None = None) -> Iterator[Bar]:
+    """A progress bar on stderr; yields a ``Bar`` to call once per item done."""
+    columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
     columns += [MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task(description, total=total)
-        yield lambda: progress.advance(task)
+        yield Bar(progress, progress.add_task(description, total=total))

@@ -2,9 +2,12 @@
 
 ``GET /health``, ``POST /setup`` (answers the current ``model_version``), ``POST /predict`` (one
 result list per task, in order: the predictions ``annotate prelabel`` makes for the same text),
-``POST /webhook`` (annotation events and *Start Training*, counted) and ``GET /versions``. The
-spaCy pipeline is loaded once per process; predictions run in a worker thread, so the server
-keeps answering while it predicts. A labeling config that is not the schema's is refused with
+``POST /webhook`` (annotation events and *Start Training*: with a ``Learner``, they retrain the
+project's model in the background), ``GET /versions`` and ``GET /status`` (annotate's own: each
+project's model and training). Pipelines are loaded once (the base one at start, a project's
+learned one when its training is promoted, or at start from the model store) and swapped in
+whole, so a prediction never sees half a model; predictions run in a worker thread, so the
+server keeps answering while it predicts. A labeling config that is not the schema's is refused with
 what differs; a malformed request gets a 4xx with a message, never a traceback; bodies over
 ``MAX_BODY`` bytes are refused; with ``BASIC_AUTH_USER``/``BASIC_AUTH_PASS`` every request must
 carry them (compared in constant time).
@@ -23,8 +26,10 @@ import json
 import os
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from spacy.language import Language
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -38,29 +43,72 @@ from annotate.labelstudio import TaskBuilder
 from annotate.labelstudio.config import config_differences, read_config
 from annotate.labelstudio.labelconfig import label_config
 from annotate.offsets import OffsetMap, normalize_with_offsets
-from annotate.pipeline import build_nlp, model_version
+from annotate.pipeline import build_nlp
+from annotate.pipeline import model_version as version_of
 from annotate.prelabel import prelabel_documents
 from annotate.schema import Schema
+from annotate.training.store import ModelStore
+
+if TYPE_CHECKING:
+    from annotate.studio.learner import Learner
 
 #: Largest request body accepted (Label Studio sends a page of tasks with their data).
 MAX_BODY = 64 * 2**20
 USER_ENV, PASSWORD_ENV = "BASIC_AUTH_USER", "BASIC_AUTH_PASS"
 
 
+@dataclass(frozen=True)
+class Served:
+    """A loaded pipeline and its model version, swapped as one."""
+
+    nlp: Language
+    model_version: str
+
+
 class Backend:
-    """One loaded pre-annotator and the web application that serves it."""
+    """The pre-annotators served (a base one, and each project's learned one) and the web application."""
 
     def __init__(
-        self, schema: Schema, model: str | None = None, *, auth: tuple[str, str] | None = None
+        self,
+        schema: Schema,
+        model: str | None = None,
+        *,
+        auth: tuple[str, str] | None = None,
+        store: ModelStore | None = None,
     ) -> None:
         self.schema = schema
-        self.nlp = build_nlp(schema, model)
-        self.model_version = model_version(self.nlp, schema)
+        nlp = build_nlp(schema, model)
+        self.base = Served(nlp, version_of(nlp, schema))
+        self.by_project: dict[int, Served] = {}
+        for project_id in store.projects() if store is not None else []:
+            folder = store.current(project_id) if store is not None else None
+            if folder is not None:
+                learned = build_nlp(schema, str(folder))
+                self.by_project[project_id] = Served(learned, version_of(learned, schema))
         self.builder = TaskBuilder(schema)
         self.wanted = read_config(label_config(schema))
         self.accepted_config: str | None = None  # the last config that matched, not parsed again
         self.auth = auth
         self.events: Counter[str] = Counter()
+        self.learner: Learner | None = None
+
+    @property
+    def model_version(self) -> str:
+        """The base model's version (a project with a learned model has its own)."""
+        return self.base.model_version
+
+    def served(self, project: Any) -> Served:
+        """The model of ``project`` (Label Studio's ``"<id>.<timestamp>"`` or an id), else the base one."""
+        project_id = _project_id(project)
+        return self.by_project.get(project_id, self.base) if project_id is not None else self.base
+
+    def swap(self, project_id: int, nlp: Language, version: str) -> None:
+        """Serve ``nlp`` for the project from the next request on (the learner calls this)."""
+        self.by_project[project_id] = Served(nlp, version)
+
+    def versions_served(self) -> set[str]:
+        """Every model version this process serves."""
+        return {self.base.model_version} | {s.model_version for s in self.by_project.values()}
 
     def app(self) -> Starlette:
         """The ASGI application."""
@@ -70,7 +118,9 @@ class Backend:
             Route("/setup", self._guard(self.setup), methods=["POST"]),
             Route("/predict", self._guard(self.predict), methods=["POST"]),
             Route("/webhook", self._guard(self.webhook), methods=["POST"]),
+            Route("/train", self._guard(self.train), methods=["POST"]),
             Route("/versions", self._guard(self.versions), methods=["GET", "POST"]),
+            Route("/status", self._guard(self.status), methods=["GET"]),
         ]
         return Starlette(routes=routes)
 
@@ -94,17 +144,43 @@ class Backend:
         return JSONResponse({"status": "UP", "model_class": "annotate", "model_version": self.model_version})
 
     async def versions(self, request: Request) -> Response:
-        return JSONResponse({"versions": [self.model_version]})
+        project = request.query_params.get("project")
+        return JSONResponse({"versions": [self.served(project).model_version]})
+
+    async def status(self, request: Request) -> Response:
+        projects = {str(p): s.model_version for p, s in sorted(self.by_project.items())}
+        training = self.learner.status() if self.learner is not None else None
+        return JSONResponse(
+            {
+                "model_version": self.model_version,
+                "projects": projects,
+                "training": training,
+                "events": self.events,
+            }
+        )
 
     async def setup(self, request: Request) -> Response:
         body = await _json(request)
         self._check_config(body.get("schema"))
-        return JSONResponse({"model_version": self.model_version})
+        return JSONResponse({"model_version": self.served(body.get("project")).model_version})
 
     async def webhook(self, request: Request) -> Response:
         body = await _json(request)
-        self.events[str(body.get("action") or "unknown")] += 1
-        return JSONResponse({"status": "ok"}, status_code=201)
+        action = str(body.get("action") or "unknown")
+        self.events[action] += 1
+        project = body.get("project")
+        project_id = _project_id(project.get("id") if isinstance(project, dict) else project)
+        queued = False
+        if self.learner is not None and project_id is not None:
+            queued = self.learner.note(project_id, action)
+        return JSONResponse({"status": "ok", "training_queued": queued}, status_code=201)
+
+    async def train(self, request: Request) -> Response:
+        """*Start Training* as Label Studio sends it without its webhook flag: the same as the webhook's."""
+        body = await _json(request)
+        project_id = _project_id(body.get("project"))
+        queued = self.learner is not None and project_id is not None and self.learner.start(project_id)
+        return JSONResponse({"status": "ok", "training_queued": queued}, status_code=201)
 
     async def predict(self, request: Request) -> Response:
         body = await _json(request)
@@ -112,11 +188,13 @@ class Backend:
         if not isinstance(tasks, list):
             raise _BadRequest("'tasks' must be a list of tasks")
         self._check_config(body.get("label_config"))
-        results = await run_in_threadpool(self.predictions, tasks)
-        return JSONResponse({"results": results, "model_version": self.model_version})
+        served = self.served(body.get("project"))
+        results = await run_in_threadpool(self.predictions, tasks, served)
+        return JSONResponse({"results": results, "model_version": served.model_version})
 
-    def predictions(self, tasks: list[Any]) -> list[dict[str, Any]]:
-        """One prediction per task, in order, on each task's own text."""
+    def predictions(self, tasks: list[Any], served: Served | None = None) -> list[dict[str, Any]]:
+        """One prediction per task, in order, on each task's own text, by ``served`` (the base model)."""
+        served = served or self.base
         articles, maps = [], []
         for number, task in enumerate(tasks):
             data = task.get("data") if isinstance(task, dict) else None
@@ -128,7 +206,7 @@ class Backend:
             articles.append(Article(doc_id, normal, source=f"task {_task_id(task)}"))
             maps.append((text, offsets))
         found = []
-        documents = prelabel_documents(articles, self.schema, nlp=self.nlp)
+        documents = prelabel_documents(articles, self.schema, nlp=served.nlp)
         for document, (text, offsets) in zip(documents, maps, strict=True):
             prediction = self.builder.prediction(document)
             if offsets.points:
@@ -197,6 +275,12 @@ def basic_auth_from_env() -> tuple[str, str] | None:
     """HTTP Basic credentials from ``BASIC_AUTH_USER`` / ``BASIC_AUTH_PASS`` (Label Studio's names)."""
     user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
     return (user, password) if user and password else None
+
+
+def _project_id(project: Any) -> int | None:
+    """The id in Label Studio's ``"<id>.<created-at>"`` project key (or a plain id), if any."""
+    head = str(project).partition(".")[0] if isinstance(project, (str, int)) else ""
+    return int(head) if head.isdigit() else None
 
 
 def _task_id(task: Any) -> str:

@@ -256,10 +256,12 @@ class Studio:
         for page in self.task_pages(project_id, page_size=page_size):
             yield from page
 
-    def remote_tasks(self, project_id: int, *, after: int = 0, page_size: int = 1000) -> Iterator[RemoteTask]:
-        """The identity, prediction versions and annotators' work of every task above ``after``."""
+    def remote_tasks(
+        self, project_id: int, *, after: int = 0, upto: int | None = None, page_size: int = 1000
+    ) -> Iterator[RemoteTask]:
+        """The identity, prediction versions and annotators' work of every task in (``after``, ``upto``]."""
         include = "id,data,predictions_model_versions,total_annotations,cancelled_annotations,drafts"
-        for page in self.task_pages(project_id, page_size=page_size, after=after, include=include):
+        for page in self.task_pages(project_id, page_size=page_size, after=after, upto=upto, include=include):
             for task in page:
                 data = task.get("data") or {}
                 versions = str(task.get("predictions_model_versions") or "")

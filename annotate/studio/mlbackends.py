@@ -77,13 +77,35 @@ def connect_backend(
     return Connected(backend_id, project.id, created)
 
 
-def retrieve_predictions(studio: Studio, title: str) -> None:
-    """Run the data manager's *Retrieve predictions* on every task of the project."""
-    project = studio.project(title)
-    studio.request(
-        "POST",
-        "api/dm/actions",
-        f"retrieve predictions for project {title!r}",
-        params={"id": "retrieve_tasks_predictions", "project": project.id},
-        body={"selectedItems": {"all": True, "excluded": []}},
+def make_current(
+    studio: Studio,
+    project_id: int,
+    model_version: str,
+    *,
+    url: str | None,
+    previous: set[str],
+    auth: tuple[str, str] | None = None,
+) -> int:
+    """After a retraining: retitle the project's registrations of this backend (its ``url``, or a
+    title that is one of its ``previous`` versions) with ``model_version`` and make it the
+    project's, so the editor shows the new model's predictions; how many were retitled."""
+    found = studio.request(
+        "GET", "api/ml", f"list the ML backends of project {project_id}", params={"project": project_id}
     )
+    ours = [
+        backend
+        for backend in found or []
+        if isinstance(backend, dict)
+        and (
+            (url is not None and str(backend.get("url", "")).rstrip("/") == url.rstrip("/"))
+            or backend.get("title") in previous
+        )
+    ]
+    for backend in ours:  # Label Studio 1.23 re-checks the backend on PATCH: it needs url, project, auth
+        body: dict[str, Any] = {"url": backend["url"], "project": project_id, "title": model_version}
+        if auth is not None:
+            body |= {"auth_method": "BASIC_AUTH", "basic_auth_user": auth[0], "basic_auth_pass": auth[1]}
+        studio.request("PATCH", f"api/ml/{backend['id']}", f"retitle ML backend {backend['id']}", body=body)
+    if ours:
+        studio.set_model_version(project_id, model_version)
+    return len(ours)

@@ -62,14 +62,26 @@ def pull(
         OutputError: ``out`` cannot be written (found before anything is read).
     """
     check_output(out, ours=_written_snapshot, what="a snapshot annotate pulled")
-    project = studio.project(title)
+    return pull_project(studio, studio.project(title).id, out, page_size=page_size, on_task=on_task)
+
+
+def pull_project(
+    studio: Studio,
+    project_id: int,
+    out: str | Path,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    on_task: Callable[[], None] | None = None,
+) -> PullReport:
+    """``pull`` of the project with id ``project_id`` (as a webhook names it)."""
+    check_output(out, ours=_written_snapshot, what="a snapshot annotate pulled")
     tasks = annotations = predictions = 0
     with atomic_writer(out) as handle:
-        for task in studio.tasks(project.id, page_size=page_size):
+        for task in studio.tasks(project_id, page_size=page_size):
             handle.write(json.dumps(task, ensure_ascii=False) + "\n")
             tasks += 1
             annotations += len(task.get("annotations") or [])
             predictions += len(task.get("predictions") or [])
             if on_task is not None:
                 on_task()
-    return PullReport(Path(out), project.id, tasks, annotations, predictions)
+    return PullReport(Path(out), project_id, tasks, annotations, predictions)
