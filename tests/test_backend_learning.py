@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from annotate.cli import app
 from annotate.labelstudio import TaskBuilder
 from annotate.schema import Schema
 from annotate.studio.client import Studio
@@ -55,7 +57,25 @@ def test_serve_retrains_after_annotations_and_serves_the_new_model(
     with serving(args, env, tmp_path / "serve.log") as (_, url):
         base = call(url, "POST", "/setup", {"project": f"{project_id}.1"})["model_version"]
         _until(lambda: studio.project(project).model_version == base)
-        assert retrieve_predictions(studio, project_id, chunk=7).missing == []
+        fill = [
+            "retrieve",
+            "--project",
+            project,
+            "--chunk",
+            "7",
+            "--url",
+            creds.url,
+            "--api-key",
+            creds.token,
+        ]
+        filled = CliRunner().invoke(app, fill)
+        assert filled.exit_code == 0 and "30 tasks: 30 asked for predictions of " + base in filled.stdout
+        again = CliRunner().invoke(app, fill)  # resumable: nothing left to ask
+        assert (
+            again.exit_code == 0
+            and "0 asked for predictions" in again.stdout
+            and "30 already had" in again.stdout
+        )
         ids = {t.doc_id: t.id for t in studio.remote_tasks(project_id)}
         builder = TaskBuilder(news_schema)
         for document in gold[:23]:
