@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/export_bench.py
 	$(BIN)/python bench/push_bench.py
 	$(BIN)/python bench/serve_bench.py
+	$(BIN)/python bench/retrain_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

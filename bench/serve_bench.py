@@ -1,19 +1,22 @@
-"""ML backend speed: ``annotate serve``'s ``/predict`` against raw ``nlp.pipe`` in the same run.
+"""ML backend speed: ``annotate serve``'s ``/predict`` against ``annotate prelabel`` and raw spaCy
+on the same texts in the same run.
 
 Usage (from the repository root)::
 
-    .venv/bin/python bench/serve_bench.py                 # about two minutes on 2 cores
+    .venv/bin/python bench/serve_bench.py                 # about a minute on 2 cores
     .venv/bin/python bench/serve_bench.py --articles 400
 
 Synthetic articles come from ``bench/prelabel_bench.py`` (seed sentences recombined, 3–6 each).
 A real ``annotate serve`` process is started on a free loopback port; requests go over HTTP as
 Label Studio sends them (``{"tasks": [...], "label_config": ...}``).
 
-1. Batch throughput (Retrieve predictions sends tasks in batches): all articles in ``/predict``
-   requests of ``--batch`` tasks, against raw ``nlp.pipe`` of the same model over the same texts
-   and batch size in this process. Ratio = served / raw articles per second.
-2. Interactive latency (one task per request, as the labeling stream asks): p50 and p95 over
-   ``--single`` requests, against raw ``nlp(text)`` on the same texts (p50 ratio).
+1. Batch throughput (Retrieve predictions sends tasks in batches): ``--articles`` (100) tasks in
+   ``/predict`` requests of ``--batch`` tasks, against ``annotate prelabel`` (the library call,
+   tasks built and validated) and raw ``nlp.pipe`` of the same model over the same texts and batch
+   size in this process. Ratio = served / baseline articles per second.
+2. Interactive latency (one task per request, as the editor asks when a task is opened): p50 and
+   p95 over ``--single`` requests of the seed article (warm), against ``prelabel`` of that one
+   article and raw ``nlp(text)``.
 """
 
 from __future__ import annotations
@@ -33,9 +36,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from prelabel_bench import seed_sentences, synthetic_articles
 
+from annotate.articles import read_articles
+from annotate.document import Article
 from annotate.labelstudio.labelconfig import label_config
-from annotate.pipeline import load_model
+from annotate.pipeline import build_nlp, load_model
+from annotate.prelabel import prelabel
 from annotate.schema import load_schema
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_4dfab99024a4c301.txt"
 
 _HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -71,15 +79,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--articles", type=int, default=200, help="articles for the batch throughput")
+    parser.add_argument("--articles", type=int, default=100, help="articles for the batch throughput")
     parser.add_argument("--batch", type=int, default=32, help="tasks per /predict request")
-    parser.add_argument("--single", type=int, default=100, help="one-task requests for the latency")
+    parser.add_argument("--single", type=int, default=50, help="one-task requests for the latency")
     args = parser.parse_args()
 
-    texts = [text for _, text in synthetic_articles(args.articles, seed_sentences(), 3, 6)]
-    config = label_config(load_schema())
+    articles = list(synthetic_articles(args.articles, seed_sentences(), 3, 6))
+    texts = [text for _, text in articles]
+    (seed,) = read_articles([SEED])
+    schema = load_schema()
+    config = label_config(schema)
     nlp = load_model()
+    annotator = build_nlp(schema)
     list(nlp.pipe(texts[:16]))  # warm up
+    list(prelabel(seed_articles(articles[:16]), schema, nlp=annotator))
     port = _free_port()
     url = f"http://127.0.0.1:{port}/predict"
     process = _start(port)
@@ -89,6 +102,9 @@ def main() -> None:
         list(nlp.pipe(texts, batch_size=args.batch))
         raw = time.perf_counter() - start
         start = time.perf_counter()
+        list(prelabel(seed_articles(articles), schema, nlp=annotator, batch_size=args.batch))
+        prelabelled = time.perf_counter() - start
+        start = time.perf_counter()
         served_tasks = 0
         for first in range(0, len(texts), args.batch):
             chunk = texts[first : first + args.batch]
@@ -97,13 +113,17 @@ def main() -> None:
         served = time.perf_counter() - start
         assert served_tasks == len(texts)
 
-        raw_single, served_single = [], []
-        for number, text in enumerate(texts[: args.single]):
+        raw_single, prelabel_single, served_single = [], [], []
+        task = {"tasks": [{"id": 1, "data": {"text": seed.text}}], "label_config": config}
+        for _ in range(args.single):
             start = time.perf_counter()
-            nlp(text)
+            nlp(seed.text)
             raw_single.append(time.perf_counter() - start)
             start = time.perf_counter()
-            _post(url, {"tasks": [{"id": number, "data": {"text": text}}], "label_config": config})
+            list(prelabel([seed], schema, nlp=annotator))
+            prelabel_single.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            _post(url, task)
             served_single.append(time.perf_counter() - start)
     finally:
         process.terminate()
@@ -112,17 +132,25 @@ def main() -> None:
     def p95(values: list[float]) -> float:
         return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
 
+    n = len(texts)
     print(
-        f"batch {args.batch}: raw {len(texts) / raw:.1f} articles/s, "
-        f"served {len(texts) / served:.1f} articles/s"
+        f"{n} tasks, batches of {args.batch}: raw spaCy {n / raw:.1f} articles/s, "
+        f"annotate prelabel {n / prelabelled:.1f}, /predict {n / served:.1f}"
     )
-    print(f"served / raw throughput: {raw / served:.2f}")
+    print(f"/predict / prelabel throughput: {prelabelled / served:.2f}; / raw spaCy: {raw / served:.2f}")
+    samples = {"raw": raw_single, "prelabel": prelabel_single, "served": served_single}
+    ms = {name: statistics.median(values) * 1000 for name, values in samples.items()}
     print(
-        f"one task per request: raw p50 {statistics.median(raw_single) * 1000:.0f} ms, "
-        f"served p50 {statistics.median(served_single) * 1000:.0f} ms, "
-        f"p95 {p95(served_single) * 1000:.0f} ms"
+        f"seed article ({len(seed.text)} chars), one task per request, p50: raw spaCy {ms['raw']:.0f} ms, "
+        f"prelabel {ms['prelabel']:.0f} ms, /predict {ms['served']:.0f} ms "
+        f"(p95 {p95(served_single) * 1000:.0f})"
     )
-    print(f"served / raw p50 latency: {statistics.median(served_single) / statistics.median(raw_single):.2f}")
+    print(f"/predict / prelabel p50 latency: {ms['served'] / ms['prelabel']:.2f}")
+
+
+def seed_articles(articles: list[tuple[str, str]]) -> list[Article]:
+    """``Article``s of the synthetic (id, text) pairs."""
+    return [Article(doc_id, text) for doc_id, text in articles]
 
 
 if __name__ == "__main__":

@@ -71,7 +71,8 @@ def serve_cli(
     require HTTP Basic authentication."""
     import uvicorn
 
-    from annotate.studio.backend import Backend, basic_auth_from_env
+    from annotate.studio.backend import Backend
+    from annotate.studio.backend_requests import basic_auth_from_env
     from annotate.training.store import ModelStore
 
     if connect and project is None:

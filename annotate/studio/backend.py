@@ -8,9 +8,9 @@ project's model and training). Pipelines are loaded once (the base one at start,
 learned one when its training is promoted, or at start from the model store) and swapped in
 whole, so a prediction never sees half a model; predictions run in a worker thread, so the
 server keeps answering while it predicts. A labeling config that is not the schema's is refused with
-what differs; a malformed request gets a 4xx with a message, never a traceback; bodies over
-``MAX_BODY`` bytes are refused; with ``BASIC_AUTH_USER``/``BASIC_AUTH_PASS`` every request must
-carry them (compared in constant time).
+what differs; a malformed or oversized request gets a 4xx with a message, never a traceback, and
+with ``BASIC_AUTH_USER``/``BASIC_AUTH_PASS`` every request must carry them
+(``annotate.studio.backend_requests``).
 
 A task imported through Label Studio may hold text annotate would normalise (CRLF, decomposed
 accents, white space around it): the pipeline reads the normalised text and every region is
@@ -19,11 +19,6 @@ mapped back onto the task's own text (``annotate.offsets``), so it sits exactly 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
-import json
-import os
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -47,14 +42,11 @@ from annotate.pipeline import build_nlp
 from annotate.pipeline import model_version as version_of
 from annotate.prelabel import prelabel_documents
 from annotate.schema import Schema
+from annotate.studio.backend_requests import BadRequest, authorised, read_json
 from annotate.training.store import ModelStore
 
 if TYPE_CHECKING:
     from annotate.studio.learner import Learner
-
-#: Largest request body accepted (Label Studio sends a page of tasks with their data).
-MAX_BODY = 64 * 2**20
-USER_ENV, PASSWORD_ENV = "BASIC_AUTH_USER", "BASIC_AUTH_PASS"
 
 
 @dataclass(frozen=True)
@@ -79,12 +71,7 @@ class Backend:
         self.schema = schema
         nlp = build_nlp(schema, model)
         self.base = Served(nlp, version_of(nlp, schema))
-        self.by_project: dict[int, Served] = {}
-        for project_id in store.projects() if store is not None else []:
-            folder = store.current(project_id) if store is not None else None
-            if folder is not None:
-                learned = build_nlp(schema, str(folder))
-                self.by_project[project_id] = Served(learned, version_of(learned, schema))
+        self.by_project: dict[int, Served] = _promoted(schema, store) if store is not None else {}
         self.builder = TaskBuilder(schema)
         self.wanted = read_config(label_config(schema))
         self.accepted_config: str | None = None  # the last config that matched, not parsed again
@@ -128,12 +115,12 @@ class Backend:
         self, handler: Callable[[Request], Awaitable[Response]]
     ) -> Callable[[Request], Awaitable[Response]]:
         async def guarded(request: Request) -> Response:
-            if self.auth is not None and not _authorised(request, self.auth):
+            if self.auth is not None and not authorised(request, self.auth):
                 challenge = {"WWW-Authenticate": 'Basic realm="annotate"'}
                 return JSONResponse({"error": "authentication required"}, status_code=401, headers=challenge)
             try:
                 return await handler(request)
-            except _BadRequest as error:
+            except BadRequest as error:
                 return JSONResponse({"error": str(error)}, status_code=error.status)
             except AnnotateError as error:
                 return JSONResponse({"error": str(error)}, status_code=422)
@@ -160,12 +147,12 @@ class Backend:
         )
 
     async def setup(self, request: Request) -> Response:
-        body = await _json(request)
+        body = await read_json(request)
         self._check_config(body.get("schema"))
         return JSONResponse({"model_version": self.served(body.get("project")).model_version})
 
     async def webhook(self, request: Request) -> Response:
-        body = await _json(request)
+        body = await read_json(request)
         action = str(body.get("action") or "unknown")
         self.events[action] += 1
         project = body.get("project")
@@ -177,16 +164,16 @@ class Backend:
 
     async def train(self, request: Request) -> Response:
         """*Start Training* as Label Studio sends it without its webhook flag: the same as the webhook's."""
-        body = await _json(request)
+        body = await read_json(request)
         project_id = _project_id(body.get("project"))
         queued = self.learner is not None and project_id is not None and self.learner.start(project_id)
         return JSONResponse({"status": "ok", "training_queued": queued}, status_code=201)
 
     async def predict(self, request: Request) -> Response:
-        body = await _json(request)
+        body = await read_json(request)
         tasks = body.get("tasks")
         if not isinstance(tasks, list):
-            raise _BadRequest("'tasks' must be a list of tasks")
+            raise BadRequest("'tasks' must be a list of tasks")
         self._check_config(body.get("label_config"))
         served = self.served(body.get("project"))
         results = await run_in_threadpool(self.predictions, tasks, served)
@@ -200,7 +187,7 @@ class Backend:
             data = task.get("data") if isinstance(task, dict) else None
             text = data.get("text") if isinstance(data, dict) else None
             if not isinstance(data, dict) or not isinstance(text, str) or not text.strip():
-                raise _BadRequest(f"task {number} ({_task_id(task)}) has no data.text to pre-label")
+                raise BadRequest(f"task {number} ({_task_id(task)}) has no data.text to pre-label")
             normal, offsets = normalize_with_offsets(text)
             doc_id = str(data.get("doc_id") or text_hash(normal))
             articles.append(Article(doc_id, normal, source=f"task {_task_id(task)}"))
@@ -218,12 +205,12 @@ class Backend:
         if config is None:
             return
         if not isinstance(config, str):
-            raise _BadRequest("the labeling config must be a string of XML")
+            raise BadRequest("the labeling config must be a string of XML")
         if config == self.accepted_config:
             return
         differences = [d.text for d in config_differences(read_config(config), self.wanted)]
         if differences:
-            raise _BadRequest(
+            raise BadRequest(
                 "the project's labeling config is not the one annotate's schema gives: "
                 + "; ".join(differences)
                 + "; create the project with `annotate push`, or push with --replace-config",
@@ -232,49 +219,15 @@ class Backend:
         self.accepted_config = config
 
 
-class _BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-async def _json(request: Request) -> dict[str, Any]:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise _BadRequest(
-            f"the request is larger than {MAX_BODY} bytes; send fewer tasks at once", status=413
-        )
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise _BadRequest(
-            f"the request is larger than {MAX_BODY} bytes; send fewer tasks at once", status=413
-        )
-    try:
-        body = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise _BadRequest(f"the request body is not JSON ({error})") from None
-    if not isinstance(body, dict):
-        raise _BadRequest("the request body must be a JSON object")
-    return body
-
-
-def _authorised(request: Request, auth: tuple[str, str]) -> bool:
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("basic "):
-        return False
-    try:
-        user, _, password = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return False
-    return hmac.compare_digest(user.encode(), auth[0].encode()) & hmac.compare_digest(
-        password.encode(), auth[1].encode()
-    )
-
-
-def basic_auth_from_env() -> tuple[str, str] | None:
-    """HTTP Basic credentials from ``BASIC_AUTH_USER`` / ``BASIC_AUTH_PASS`` (Label Studio's names)."""
-    user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
-    return (user, password) if user and password else None
+def _promoted(schema: Schema, store: ModelStore) -> dict[int, Served]:
+    """The model each project was last served, as the store recorded it."""
+    served = {}
+    for project_id in store.projects():
+        folder = store.current(project_id)
+        if folder is not None:
+            nlp = build_nlp(schema, str(folder))
+            served[project_id] = Served(nlp, version_of(nlp, schema))
+    return served
 
 
 def _project_id(project: Any) -> int | None:
