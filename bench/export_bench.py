@@ -20,6 +20,10 @@ config loading included). ``annotate export`` reads a snapshot file this large i
 processes (one per CPU, at most 4): its peak RSS is that of the main process plus, for each
 worker, that of the largest worker (an upper bound of their sum). Prints tasks/s for both, the
 ratio, and what each produced.
+
+``annotate export`` runs as the command does by default: the card's quality figures (the report,
+streamed over the snapshot) and then the export, in one process (``--no-quality`` leaves the
+figures out). ``annotate report`` (the whole quality report, streamed) is measured on its own.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ SNAPSHOT = ROOT / "tests" / "data" / "snapshot.jsonl"
 QUICK_TASKS = 10_000
 FULL_TASKS = 100_000
 MEMORY_TARGET_MB = 2048
+SIDES = ("ours", "ours-no-quality", "converter", "report")
 
 
 def synthetic_tasks(n: int, seed_path: Path = SNAPSHOT) -> Iterator[dict[str, Any]]:
@@ -87,15 +92,35 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
 
-def run_ours(snapshot: Path, out: Path) -> dict[str, Any]:
+def run_report(snapshot: Path, out: Path) -> dict[str, Any]:
+    """``annotate report``'s figures over the snapshot, read as a stream."""
+    from annotate.export.build import read_snapshot
+    from annotate.quality.report import build_report
+    from annotate.schema import load_schema
+
+    schema = load_schema()
+    start = time.perf_counter()
+    report = build_report(read_snapshot(snapshot), schema)
+    seconds = time.perf_counter() - start
+    produced = (
+        f"{report['tasks']:,} tasks, {report['gold_tasks']:,} gold, agreement on "
+        f"{report['agreement']['tasks']:,} tasks, {len(report['prediction_vs_gold'])} model versions"
+    )
+    return {"seconds": seconds, "peak_mb": peak_rss_mb(), "produced": produced, "rss": "one process"}
+
+
+def run_ours(snapshot: Path, out: Path, *, quality: bool = True) -> dict[str, Any]:
+    """``annotate export`` as the command runs by default: the card's quality figures, then the export."""
     from annotate.export.build import export, read_snapshot
     from annotate.export.parallel import PARALLEL_BYTES, default_workers
+    from annotate.quality.report import build_report, quality_summary
     from annotate.schema import load_schema
 
     schema = load_schema()
     workers = default_workers() if snapshot.stat().st_size >= PARALLEL_BYTES else 0
     start = time.perf_counter()
-    report = export(read_snapshot(snapshot), out, schema, formats=["hf"])
+    figures = quality_summary(build_report(read_snapshot(snapshot), schema)) if quality else None
+    report = export(read_snapshot(snapshot), out, schema, formats=["hf"], quality=figures)
     seconds = time.perf_counter() - start
     # Before counting what was written. The worker processes have ended: their peak counts too,
     # as if each had used as much as the largest one.
@@ -186,14 +211,21 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, help="Number of tasks (overrides --full).")
     parser.add_argument("--repeat", type=int, default=1, help="Runs per side, interleaved; the best is kept.")
     parser.add_argument("--keep", type=Path, help="Write the snapshot and outputs here and keep them.")
-    parser.add_argument("--worker", choices=["ours", "converter"], help=argparse.SUPPRESS)
+    parser.add_argument("--no-quality", action="store_true", help="Export as `--no-quality` does.")
+    parser.add_argument("--worker", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--source", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        run = run_ours if args.worker == "ours" else run_converter
-        print(json.dumps(run(args.source, args.out)))
+        runs = {
+            "ours": run_ours,
+            "ours-no-quality": lambda source, out: run_ours(source, out, quality=False),
+            "converter": run_converter,
+            "report": run_report,
+        }
+        print(json.dumps(runs[args.worker](args.source, args.out)))
         return
+    ours = "ours-no-quality" if args.no_quality else "ours"
 
     n = args.tasks or (FULL_TASKS if args.full else QUICK_TASKS)
     mode = "custom" if args.tasks else "full" if args.full else "quick; --full for 100,000"
@@ -211,33 +243,38 @@ def main() -> None:
         )
         best: dict[str, dict[str, Any]] = {}
         for attempt in range(args.repeat):
-            for side, source in (("ours", jsonl), ("converter", json_list)):
+            for side, source in ((ours, jsonl), ("converter", json_list), ("report", jsonl)):
                 out = work / f"out-{side}-{attempt}"
                 result = worker(side, source, out)
                 if side not in best or result["seconds"] < best[side]["seconds"]:
                     best[side] = result
                 if not args.keep:
                     shutil.rmtree(out, ignore_errors=True)
-        names = {"ours": "annotate export (hf, 2 configs + card)", "converter": "LS Converter"}
-        print(f"{'side':<40}{'seconds':>9}{'tasks/s':>10}{'peak RSS MB':>13}")
-        for side in ("ours", "converter"):
+        names = {
+            ours: f"annotate export ({'no quality' if args.no_quality else 'default: quality figures'})",
+            "converter": "LS Converter",
+            "report": "annotate report (streamed)",
+        }
+        print(f"{'side':<44}{'seconds':>9}{'tasks/s':>10}{'peak RSS MB':>13}")
+        for side in (ours, "converter", "report"):
             result = best[side]
             print(
-                f"{names[side]:<40}{result['seconds']:>9.2f}{n / result['seconds']:>10,.0f}"
+                f"{names[side]:<44}{result['seconds']:>9.2f}{n / result['seconds']:>10,.0f}"
                 f"{result['peak_mb']:>13,.0f}"
             )
-        ratio = best["converter"]["seconds"] / best["ours"]["seconds"]
+        ratio = best["converter"]["seconds"] / best[ours]["seconds"]
         print(
             f"ratio annotate / converter tasks/s: {ratio:.2f} "
             f"(target > 1.00: {'met' if ratio > 1 else 'MISSED'})"
         )
-        peak = best["ours"]["peak_mb"]
+        peak = best[ours]["peak_mb"]
         verdict = "met" if peak < MEMORY_TARGET_MB else "MISSED"
         print(
-            f"annotate peak RSS at {n:,} tasks: {peak:,.0f} MB, {best['ours']['rss']} "
+            f"annotate export peak RSS at {n:,} tasks: {peak:,.0f} MB, {best[ours]['rss']} "
             f"(target < {MEMORY_TARGET_MB:,} MB at 100,000: {verdict})"
         )
-        for side in ("ours", "converter"):
+        print(f"annotate report peak RSS: {best['report']['peak_mb']:,.0f} MB")
+        for side in (ours, "converter", "report"):
             print(f"produced by {names[side]}: {best[side]['produced']}")
     finally:
         if not args.keep:

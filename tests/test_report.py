@@ -12,14 +12,15 @@ from spacy.language import Language
 from typer.testing import CliRunner
 
 from annotate.cli import app
-from annotate.quality.report import build_report
+from annotate.export.gold import select_gold
+from annotate.quality.report import annotator_agreement, build_report, prediction_vs_gold
 from annotate.schema import Schema
 from annotate.studio.client import Studio
 from annotate.studio.connection import KEY_ENV, URL_ENV
 from annotate.studio.pull import pull
 from annotate.studio.server import LocalServer
 
-from .conftest import SEED_ARTICLE
+from .conftest import REPO, SEED_ARTICLE
 from .fixtures.annotations import annotate_project
 
 
@@ -36,8 +37,27 @@ def annotated(
     return snapshot
 
 
+STORED = REPO / "tests" / "data" / "snapshot.jsonl"
+
+
 def _tasks(snapshot: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in snapshot.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("source", ["live", "stored"])
+def test_report_streamed_equals_the_figures_over_the_whole_snapshot(
+    source: str, annotated: Path, news_schema: Schema
+) -> None:
+    """Counted task by task from a stream, the report's pre-annotation and agreement figures are
+    the ones computed over all tasks in memory at once."""
+    tasks = _tasks(annotated if source == "live" else STORED)
+    streamed = build_report(iter(tasks), news_schema)
+    gold = select_gold(tasks, news_schema, "latest").documents
+    assert streamed["prediction_vs_gold"] == prediction_vs_gold(tasks, gold, news_schema)
+    assert streamed["agreement"] == annotator_agreement(tasks, news_schema)
+    assert streamed["prediction_vs_gold"] and streamed["gold_tasks"] == len(gold)
+    if source == "live":
+        assert streamed["agreement"]["tasks"] == 2
 
 
 def test_report_agreement_and_throughput(annotated: Path, news_schema: Schema) -> None:

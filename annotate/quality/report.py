@@ -1,24 +1,33 @@
 """The quality report of a project: pre-annotation vs gold, agreement between annotators, throughput.
 
-``build_report`` reads snapshot tasks and returns one JSON-ready dict; the CLI prints a summary,
-writes it as JSON and renders it as a self-contained HTML page (``annotate.quality.html``).
+``build_report`` reads snapshot tasks as a stream and returns one JSON-ready dict; the CLI prints
+a summary, writes it as JSON and renders it as a self-contained HTML page
+(``annotate.quality.html``). Memory is bounded by what agreement needs, not by the snapshot: a
+``ReportAccumulator`` compares each task's predictions with its gold as the task goes by and adds
+the counts (every figure is a micro average of counts, so the sum over tasks is the figure over
+the whole snapshot), adds each task two or more annotators completed to the agreement counts
+(``annotate.quality.agreement.AgreementCounts``), and keeps one id per gold task (to refuse
+repeated ids) and one lead time per annotation.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from annotate.document import Document
+from annotate.errors import EvaluationError
 from annotate.export.gold import annotator_id, select_gold
 from annotate.labelstudio.reader import prediction_to_document
-from annotate.quality import agreement
-from annotate.quality.compare import Comparison, compare_by_model_version
+from annotate.quality.agreement import AgreementCounts, throughput
+from annotate.quality.compare import LAYERS, Accepted, Comparison, SpanOutcome, compare_by_model_version
 from annotate.quality.metrics import PRF
 from annotate.schema import Schema
+
+T = TypeVar("T", PRF, SpanOutcome, Accepted)
 
 
 def _prf(prf: PRF) -> dict[str, float]:
@@ -58,7 +67,7 @@ def _comparison_section(found: Comparison) -> dict[str, Any]:
 
 
 def prediction_vs_gold(tasks: list[dict[str, Any]], gold: list[Document], schema: Schema) -> dict[str, Any]:
-    """Compare each model version's predictions with the gold of the same tasks."""
+    """Compare each model version's predictions with the gold of the same tasks, all in memory."""
     gold_ids = {doc.article.id for doc in gold}
     predicted: list[Document] = []
     for task in tasks:
@@ -69,59 +78,144 @@ def prediction_vs_gold(tasks: list[dict[str, Any]], gold: list[Document], schema
     return {version: _comparison_section(found) for version, found in by_version.items()}
 
 
-def annotator_agreement(tasks: list[dict[str, Any]], schema: Schema) -> dict[str, Any]:
-    """Agreement on the tasks that two or more annotators completed."""
-    selection = select_gold(tasks, schema, "per-annotator")
+def _shared_tasks(documents: list[Document]) -> dict[str, dict[str, Document]]:
+    """The tasks two or more annotators completed: task id -> annotator -> their document."""
     by_task: dict[str, dict[str, Document]] = defaultdict(dict)
-    for document in selection.documents:
+    for document in documents:
         by_task[document.article.id][document.annotator or "unknown"] = document
-    shared = {doc_id: docs for doc_id, docs in by_task.items() if len(docs) >= 2}
-    annotators = sorted({name for docs in shared.values() for name in docs})
-    section: dict[str, Any] = {"tasks": len(shared), "annotators": annotators}
-    if not shared:
+    return {doc_id: docs for doc_id, docs in by_task.items() if len(docs) >= 2}
+
+
+def annotator_agreement(tasks: list[dict[str, Any]], schema: Schema) -> dict[str, Any]:
+    """Agreement on the tasks that two or more annotators completed, all in memory."""
+    counts = AgreementCounts()
+    for doc_id, docs in sorted(_shared_tasks(select_gold(tasks, schema, "per-annotator").documents).items()):
+        counts.add(doc_id, docs)
+    return agreement_section(counts)
+
+
+def agreement_section(counts: AgreementCounts) -> dict[str, Any]:
+    """The agreement figures of the tasks two or more annotators completed."""
+    section: dict[str, Any] = {"tasks": counts.tasks, "annotators": sorted(counts.annotator_tasks)}
+    if not counts.tasks:
         return section
-    for layer in ("entity", "trigger"):
-        tokens = agreement.token_agreement(shared, layer)
+    for layer in LAYERS:
+        tokens = counts.token_agreement(layer)
         section[layer] = {
-            "exact": _table(agreement.pairwise_span_f1(shared, layer, "exact")),
-            "overlap": _table(agreement.pairwise_span_f1(shared, layer, "overlap")),
+            "exact": _table(counts.span_f1(layer, "exact")),
+            "overlap": _table(counts.span_f1(layer, "overlap")),
             "kappa": round(tokens["kappa"], 4),
             "alpha": round(tokens["alpha"], 4),
         }
-    arguments = agreement.argument_agreement(shared)
+    arguments = counts.argument_agreement()
     total = arguments.get("ALL", PRF())
     section["argument"] = {
         "f1": round(total.f1, 4),
         "pairs": total.tp + total.fp + total.fn,
         "roles": _table(arguments),
     }
-    section["per_annotator"] = dict(agreement.per_annotator(shared))
+    section["per_annotator"] = counts.per_annotator()
     return section
+
+
+class ReportAccumulator:
+    """The report's figures, added task by task (see the module doc)."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.tasks = 0
+        self.gold_ids: set[str] = set()
+        self.left_out: Counter[str] = Counter()
+        self.by_version: dict[str, Comparison] = {}
+        self.agreement = AgreementCounts()
+        self.lead_times: list[tuple[str, float | None]] = []
+
+    def add(self, task: dict[str, Any]) -> None:
+        """Count one snapshot task.
+
+        Raises:
+            EvaluationError: a second task with the same document id.
+        """
+        self.tasks += 1
+        gold = select_gold([task], self.schema, "latest", keep_unannotated=False)
+        self.left_out.update(gold.left_out)
+        for document in gold.documents:
+            if document.article.id in self.gold_ids:
+                raise EvaluationError(f"document id {document.article.id!r} is repeated in the snapshot")
+            self.gold_ids.add(document.article.id)
+            predicted = [
+                prediction_to_document(task, prediction, self.schema)[0]
+                for prediction in task.get("predictions") or []
+                if isinstance(prediction, dict)
+            ]
+            for version, found in compare_by_model_version(predicted, [document]).items():
+                self.by_version[version] = (
+                    _added(self.by_version[version], found) if version in self.by_version else found
+                )
+        annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
+        self.lead_times += [
+            (annotator_id(a), a.get("lead_time")) for a in annotations if not a.get("was_cancelled")
+        ]
+        if len({annotator_id(a) for a in annotations if not a.get("was_cancelled")}) >= 2:
+            shared = _shared_tasks(select_gold([task], self.schema, "per-annotator").documents)
+            for doc_id, docs in shared.items():
+                self.agreement.add(doc_id, docs)
+
+    def report(self, title: str) -> dict[str, Any]:
+        """The whole report as a JSON-ready dict (the shape ``annotate.quality.html`` renders)."""
+        return {
+            "title": title,
+            "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+            "schema_version": self.schema.version,
+            "tasks": self.tasks,
+            "gold_tasks": len(self.gold_ids),
+            "left_out": dict(self.left_out),
+            "prediction_vs_gold": {
+                v: _comparison_section(self.by_version[v]) for v in sorted(self.by_version)
+            },
+            "agreement": agreement_section(self.agreement),
+            "throughput": dict(throughput(self.lead_times)),
+        }
 
 
 def build_report(
     tasks: Iterable[dict[str, Any]], schema: Schema, *, title: str = "annotate quality report"
 ) -> dict[str, Any]:
-    """The whole report as a JSON-ready dict (the shape ``annotate.quality.html`` renders)."""
-    tasks = list(tasks)
-    gold = select_gold(tasks, schema, "latest")
-    lead_times = [
-        (annotator_id(a), a.get("lead_time"))
-        for task in tasks
-        for a in task.get("annotations") or []
-        if not a.get("was_cancelled")
-    ]
-    return {
-        "title": title,
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "schema_version": schema.version,
-        "tasks": len(tasks),
-        "gold_tasks": len(gold.documents),
-        "left_out": dict(gold.left_out),
-        "prediction_vs_gold": prediction_vs_gold(tasks, gold.documents, schema),
-        "agreement": annotator_agreement(tasks, schema),
-        "throughput": dict(agreement.throughput(lead_times)),
-    }
+    """The whole report of ``tasks``, read once as a stream (see the module doc)."""
+    accumulator = ReportAccumulator(schema)
+    for task in tasks:
+        accumulator.add(task)
+    return accumulator.report(title)
+
+
+def _added(a: Comparison, b: Comparison) -> Comparison:
+    """The counts of two comparisons added, label by label."""
+    return Comparison(
+        entities=_sum(a["entities"], b["entities"]),
+        events=_sum(a["events"], b["events"]),
+        event_types={
+            name: _sum(a["event_types"].get(name, {}), b["event_types"].get(name, {}))
+            for name in sorted(a["event_types"].keys() | b["event_types"].keys())
+        },
+        argument_roles=_sum(a["argument_roles"], b["argument_roles"]),
+        outcomes={layer: _sum(a["outcomes"][layer], b["outcomes"][layer]) for layer in a["outcomes"]},
+        confusion={
+            layer: dict(sorted((Counter(a["confusion"][layer]) + Counter(b["confusion"][layer])).items()))
+            for layer in a["confusion"]
+        },
+        accepted_unchanged={
+            layer: _sum(a["accepted_unchanged"].get(layer, {}), b["accepted_unchanged"].get(layer, {}))
+            for layer in a["accepted_unchanged"].keys() | b["accepted_unchanged"].keys()
+        },
+    )
+
+
+def _sum(a: Mapping[str, T], b: Mapping[str, T]) -> dict[str, T]:
+    """Label-wise sum of two tables of counts (a label missing on one side counts as zero)."""
+    summed = dict(a)
+    for label, value in b.items():
+        summed[label] = summed[label] + value if label in summed else value
+    return summed
 
 
 def quality_summary(report: dict[str, Any]) -> dict[str, Any]:
