@@ -21,9 +21,9 @@ processes (one per CPU, at most 4): its peak RSS is that of the main process plu
 worker, that of the largest worker (an upper bound of their sum). Prints tasks/s for both, the
 ratio, and what each produced.
 
-``annotate export`` runs as the command does by default: the card's quality figures (the report,
-streamed over the snapshot) and then the export, in one process (``--no-quality`` leaves the
-figures out). ``annotate report`` (the whole quality report, streamed) is measured on its own.
+``annotate export`` runs as the command does by default: the card's quality figures counted in
+the export's own pass (``--no-quality`` leaves them out). ``annotate report`` (the whole quality
+report, streamed) is measured on its own.
 """
 
 from __future__ import annotations
@@ -113,14 +113,12 @@ def run_ours(snapshot: Path, out: Path, *, quality: bool = True) -> dict[str, An
     """``annotate export`` as the command runs by default: the card's quality figures, then the export."""
     from annotate.export.build import export, read_snapshot
     from annotate.export.parallel import PARALLEL_BYTES, default_workers
-    from annotate.quality.report import build_report, quality_summary
     from annotate.schema import load_schema
 
     schema = load_schema()
     workers = default_workers() if snapshot.stat().st_size >= PARALLEL_BYTES else 0
     start = time.perf_counter()
-    figures = quality_summary(build_report(read_snapshot(snapshot), schema)) if quality else None
-    report = export(read_snapshot(snapshot), out, schema, formats=["hf"], quality=figures)
+    report = export(read_snapshot(snapshot), out, schema, formats=["hf"], measure_quality=quality)
     seconds = time.perf_counter() - start
     # Before counting what was written. The worker processes have ended: their peak counts too,
     # as if each had used as much as the largest one.

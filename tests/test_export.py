@@ -261,9 +261,11 @@ def test_export_writes_what_build_dataset_builds(tmp_path: Path, news_schema: Sc
 def test_export_in_worker_processes_writes_the_same_files(
     tmp_path: Path, news_schema: Schema, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Read by two worker processes, one line per chunk, the snapshot gives the very same export."""
+    """Read by two worker processes, one line per chunk, the snapshot gives the very same export,
+    card quality figures included (each chunk counts its tasks, the counts are added)."""
     formats = ["hf", "spacy", "conll"]
-    export(read_snapshot(SNAPSHOT), tmp_path / "here" / "news", news_schema, formats=formats, workers=1)
+    here = tmp_path / "here" / "news"
+    export(read_snapshot(SNAPSHOT), here, news_schema, formats=formats, workers=1, measure_quality=True)
     monkeypatch.setattr(parallel, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(parallel, "CHUNK_BYTES", 1)
     staged: list[int] = []
@@ -275,11 +277,13 @@ def test_export_in_worker_processes_writes_the_same_files(
             yield chunk
 
     monkeypatch.setattr(parallel, "_in_workers", spy)
-    export(read_snapshot(SNAPSHOT), tmp_path / "workers" / "news", news_schema, formats=formats, workers=2)
+    there = tmp_path / "workers" / "news"
+    export(read_snapshot(SNAPSHOT), there, news_schema, formats=formats, workers=2, measure_quality=True)
     assert staged == [0, 1, 2]  # one chunk per line
-    expected = _files(tmp_path / "here" / "news")
+    assert '"spans_accepted_unchanged": "178/182"' in (there / "README.md").read_text(encoding="utf-8")
+    expected = _files(here)
     assert set(expected) >= {"documents/train-00000-of-00001.parquet", "spacy/train.spacy", "README.md"}
-    assert _files(tmp_path / "workers" / "news") == expected
+    assert _files(there) == expected
 
 
 def test_export_in_worker_processes_names_a_malformed_line(

@@ -124,6 +124,7 @@ def export(
     name: str | None = None,
     formats: Iterable[str] = ("hf",),
     quality: dict[str, Any] | None = None,
+    measure_quality: bool = False,
     push_to_hub: str | None = None,
     workers: int | None = None,
     **options: Any,
@@ -134,7 +135,9 @@ def export(
     (``annotate.export.target``); this is checked before any work starts.
 
     ``options`` are those of ``build_dataset``. ``workers`` is the number of processes that read a
-    large snapshot file (``read_snapshot``) at once; default: one per CPU, at most 4.
+    large snapshot file (``read_snapshot``) at once; default: one per CPU, at most 4. The card
+    quotes ``quality`` (``annotate.quality.report.quality_summary``), or with ``measure_quality``
+    the figures of ``tasks`` themselves, counted in the same pass (and the same processes).
 
     With ``push_to_hub``, the configurations are uploaded with ``datasets``' own
     ``DatasetDict.push_to_hub`` (token from the usual Hugging Face settings), then the card.
@@ -156,6 +159,7 @@ def export(
             name=name or out.name,
             formats=formats,
             quality=quality,
+            measure_quality=measure_quality,
             workers=workers,
             **options,
         )

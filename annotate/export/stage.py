@@ -4,9 +4,9 @@ A chunk (a list of tasks, or a byte range of a snapshot) gives its gold document
 (``select_gold``) and, with ``silver``, the predictions of its unannotated tasks. Their rows of
 both configurations, labels already encoded as ``ClassLabel`` ids, go to two Arrow IPC files in
 the spill folder; what the export needs of every document at once (ids and shingle signatures
-for the splits, counts, problems and alignment issues for the report) comes back as a
-``StagedChunk``. Chunks are independent of each other, so ``annotate.export.parallel`` stages
-them in several processes.
+for the splits, counts, problems and alignment issues for the report, and when asked the quality
+report's counts for the card) comes back as a ``StagedChunk``. Chunks are independent of each
+other, so ``annotate.export.parallel`` stages them in several processes.
 
 Spilled ``documents`` rows carry the local document number (``_doc``), the metadata as JSON
 (``_meta``: its columns are known only once every chunk is read) and, for the DocBin writer, the
@@ -36,6 +36,7 @@ from annotate.export.splits import Signature, shingle_signature
 from annotate.export.tokenview import bio_names
 from annotate.export.views import AlignmentIssue, TagIds, document_row, iter_token_rows, load_tokenizer
 from annotate.labelstudio.reader import SpanProblem
+from annotate.quality.report import ReportAccumulator
 from annotate.schema import Schema
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class StageOptions:
     spill: Path
     spill_schemas: dict[str, pa.Schema]  # configuration -> ``spill_schema``
     names_only: bool = False  # the token view tags name mentions only
+    quality: bool = False  # also count the quality report's figures (``ReportAccumulator``)
 
 
 @dataclass
@@ -76,6 +78,7 @@ class StagedChunk:
     errors: list[tuple[int, str]] = field(default_factory=list)  # (document, why it has no row)
     meta_keys: set[str] = field(default_factory=set)
     model_versions: set[str] = field(default_factory=set)
+    quality: ReportAccumulator | None = None  # the chunk's quality figures, when asked for
 
     @property
     def documents(self) -> int:
@@ -115,6 +118,10 @@ def _stage(tasks: Sequence[dict[str, Any]], number: int, options: StageOptions) 
     selection = select_gold(tasks, options.schema, options.policy, keep_unannotated=options.silver)
     staged = StagedChunk(number, problems=selection.problems, left_out=selection.left_out)
     staged.annotators = selection.annotators
+    if options.quality:
+        staged.quality = ReportAccumulator(options.schema)
+        for task in tasks:
+            staged.quality.add(task)
     docs: list[Document] = selection.documents
     if options.silver:
         silver = silver_documents(

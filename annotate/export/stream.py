@@ -40,6 +40,7 @@ from annotate.export.splits import (
 )
 from annotate.export.stage import StagedChunk, StageOptions, spill_schema, stage_tokenizer
 from annotate.export.writer import write_configs
+from annotate.quality.report import ReportAccumulator, quality_summary
 from annotate.schema import Schema
 
 SILVER = "silver"
@@ -53,6 +54,7 @@ def write_export(
     name: str,
     formats: Sequence[str] = ("hf",),
     quality: Mapping[str, Any] | None = None,
+    measure_quality: bool = False,
     policy: str = "latest",
     ratios: Mapping[str, float] | None = None,
     seed: str = "annotate",
@@ -63,6 +65,9 @@ def write_export(
     names_only: bool = False,
 ) -> ExportReport:
     """Export ``tasks`` into the empty ``folder`` (see the module doc); ``report.out`` is left to set.
+
+    The card quotes ``quality`` (the headline figures of a quality report), or with
+    ``measure_quality`` the figures of these tasks, counted in the same pass as the rows.
 
     Raises:
         ExportError: see the module doc; also an unknown policy, bad ratios or a malformed snapshot.
@@ -77,8 +82,14 @@ def write_export(
         "documents": spill_schema("documents", documents_features(schema, [])),
         "tokens": spill_schema("tokens", tokens_features(schema)),
     }
-    options = StageOptions(schema, policy, silver, model, spill, spill_schemas, names_only)
-    chunks = list(stage_all(tasks, options, workers))
+    options = StageOptions(schema, policy, silver, model, spill, spill_schemas, names_only, measure_quality)
+    measured = ReportAccumulator(schema)
+    chunks = []
+    for chunk in stage_all(tasks, options, workers):
+        if chunk.quality is not None:  # added as they come: one chunk's counts held at a time
+            measured.merge(chunk.quality)
+            chunk.quality = None
+        chunks.append(chunk)
     report = ExportReport(out="", policy=policy, schema_version=schema.version)
     problems = [problem for chunk in chunks for problem in chunk.problems]
     report.problems = [asdict(p) for p in problems]
@@ -91,6 +102,9 @@ def write_export(
     if not ids:
         raise no_gold_error(left_out)
     check_unique(ids, [source for chunk in chunks for source in chunk.sources])
+    if measure_quality and quality is None:
+        quality = quality_summary(measured.report(name))
+    del measured
     signatures: dict[
         str, Signature
     ] = {}  # one per article: its annotators' documents (per-annotator) share a split

@@ -81,7 +81,7 @@ class AgreementCounts:
     def __init__(self) -> None:
         self.tasks = 0
         self.annotator_tasks: Counter[str] = Counter()
-        self.spans: dict[tuple[Layer, Match], dict[str, PRF]] = defaultdict(lambda: defaultdict(PRF))
+        self.spans: dict[tuple[Layer, Match, str], PRF] = defaultdict(PRF)  # by layer, match, label
         self.pair_spans: dict[tuple[Layer, str, str], PRF] = defaultdict(PRF)  # exact, all labels
         self.kappa: dict[tuple[Layer, str, str], KappaTable] = defaultdict(KappaTable)
         self.alpha: dict[Layer, AlphaCounts] = defaultdict(AlphaCounts)
@@ -105,7 +105,7 @@ class AgreementCounts:
             for a, b in combinations(names, 2):
                 for match in MATCHES:
                     for label, prf in _span_prf(docs[a], docs[b], layer, match).items():
-                        self.spans[(layer, match)][label] += prf
+                        self.spans[(layer, match, label)] += prf
                         if match == "exact":
                             self.pair_spans[(layer, a, b)] += prf
                 self.kappa[(layer, a, b)].add(labels[a], labels[b])
@@ -115,10 +115,25 @@ class AgreementCounts:
         for a, b in combinations(names, 2):
             self.arguments += _argument_counts(docs[a], docs[b])
 
+    def merge(self, other: AgreementCounts) -> None:
+        """Add the counts of ``other`` (the same measures over other tasks)."""
+        self.tasks += other.tasks
+        self.annotator_tasks += other.annotator_tasks
+        for key, prf in other.spans.items():
+            self.spans[key] += prf
+        for pair, prf in other.pair_spans.items():
+            self.pair_spans[pair] += prf
+        for pair, table in other.kappa.items():
+            self.kappa[pair].cells += table.cells
+        for layer, counts in other.alpha.items():
+            self.alpha[layer].disagreement += counts.disagreement
+            self.alpha[layer].marginals += counts.marginals
+        self.arguments += other.arguments
+
     def span_f1(self, layer: Layer, match: Match = "exact") -> dict[str, PRF]:
         """Micro-summed span agreement per label (sorted) and ``ALL``; see ``pairwise_span_f1``."""
-        totals = self.spans[(layer, match)]
-        scores = {label: totals[label] for label in sorted(totals)}
+        labels = sorted(label for kind, how, label in self.spans if (kind, how) == (layer, match))
+        scores = {label: self.spans[(layer, match, label)] for label in labels}
         scores["ALL"] = sum(scores.values(), PRF())
         return scores
 

@@ -161,6 +161,25 @@ class ReportAccumulator:
             for doc_id, docs in shared.items():
                 self.agreement.add(doc_id, docs)
 
+    def merge(self, other: ReportAccumulator) -> None:
+        """Add the figures of ``other`` (the tasks after this one's, e.g. another chunk's).
+
+        Raises:
+            EvaluationError: a document id counted in both.
+        """
+        repeated = self.gold_ids & other.gold_ids
+        if repeated:
+            raise EvaluationError(f"document id {min(repeated)!r} is repeated in the snapshot")
+        self.tasks += other.tasks
+        self.gold_ids |= other.gold_ids
+        self.left_out += other.left_out
+        for version, found in other.by_version.items():
+            self.by_version[version] = (
+                _added(self.by_version[version], found) if version in self.by_version else found
+            )
+        self.agreement.merge(other.agreement)
+        self.lead_times += other.lead_times
+
     def report(self, title: str) -> dict[str, Any]:
         """The whole report as a JSON-ready dict (the shape ``annotate.quality.html`` renders)."""
         return {
