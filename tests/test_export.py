@@ -135,6 +135,36 @@ def test_export_card_declares_both_configs(exported: Path, news_schema: Schema) 
     assert report["left_out"] == {"no annotation": 1}
 
 
+def test_cli_export_card_has_the_hub_metadata_and_guidelines(tmp_path: Path, news_schema: Schema) -> None:
+    """--license, creators, size, task ids and the schema's definitions reach the card; annotators
+    are counted, never named; the datasets version it needs is stated."""
+    out = tmp_path / "hub"
+    args = ["export", "--from", str(SNAPSHOT), "--out", str(out), "--no-quality", "--license", "cc-by-4.0"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    card = (out / "README.md").read_text(encoding="utf-8")
+    header = yaml.safe_load(card.split("---")[1])
+    assert header["license"] == "cc-by-4.0"
+    assert header["annotations_creators"] == ["machine-generated", "expert-generated"]
+    assert header["size_categories"] == ["n<1K"] and header["source_datasets"] == ["original"]
+    assert header["task_categories"] == ["token-classification"]
+    assert header["task_ids"] == ["named-entity-recognition"]
+    person = next(label for label in news_schema.entities if label.name == "PERSON")
+    attack = news_schema.event("Conflict:Attack")
+    assert f"| PERSON | {person.description} |" in card
+    assert f"| Conflict:Attack | {attack.description} |" in card
+    assert "datasets>=4" in card and "Annotators: 2 people" in card and "names are not published" in card
+
+
+def test_cli_export_to_the_hub_needs_a_license(tmp_path: Path) -> None:
+    """--push-to-hub without --license is refused before anything is read or written."""
+    out = tmp_path / "hub"
+    args = ["export", "--from", str(SNAPSHOT), "--out", str(out), "--push-to-hub", "me/news"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "needs the data's licence: pass --license" in result.output
+    assert not out.exists()
+
+
 def test_export_spacy_and_conll_formats(exported: Path) -> None:
     """DocBin files load in spaCy with the gold entities; CoNLL lines carry the same tags."""
     nlp = load_model()

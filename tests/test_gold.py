@@ -237,10 +237,13 @@ def test_select_gold_takes_model_version_from_the_parent_prediction(news_schema:
     assert {(s.origin, s.model_version) for s in document.entities} == {("prediction", "m@1")}
 
 
-def test_annotator_id_is_the_user_id_or_email() -> None:
-    """completed_by 3 → '3'; a user object with an email → the email."""
+def test_annotator_id_is_the_user_id_never_the_email() -> None:
+    """completed_by 3 → '3'; a user object → its id; known only by email → a stable pseudonym."""
     assert annotator_id({"completed_by": 3}) == "3"
-    assert annotator_id({"completed_by": {"id": 3, "email": "ann@example.org"}}) == "ann@example.org"
+    assert annotator_id({"completed_by": {"id": 3, "email": "ann@example.org"}}) == "3"
+    pseudonym = annotator_id({"completed_by": {"email": "ann@example.org"}})
+    assert pseudonym.startswith("user-") and "ann" not in pseudonym
+    assert pseudonym == annotator_id({"completed_by": {"email": "ann@example.org"}})
 
 
 def test_select_gold_rejects_an_unknown_policy(news_schema: Schema) -> None:

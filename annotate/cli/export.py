@@ -11,7 +11,7 @@ import typer
 from annotate.cli._util import ModelOpt, SchemaOpt, app, err, out, reports_errors
 from annotate.cli.studio_sync import InsecureOpt, KeyOpt, UrlOpt, snapshot_source
 from annotate.errors import ExportError
-from annotate.export.build import FORMATS, REPORT_FILE, export, read_snapshot
+from annotate.export.build import FORMATS, REPORT_FILE, check_hub_license, export, read_snapshot
 from annotate.export.gold import POLICIES
 from annotate.export.target import check_target, folder_name
 from annotate.schema import load_schema
@@ -101,6 +101,13 @@ def export_cli(
             "documents config keeps every entity with its mention type.",
         ),
     ] = False,
+    license: Annotated[
+        str | None,
+        typer.Option(
+            "--license",
+            help="Licence of the data, as a Hub licence id (cc-by-4.0, ...); needed to push to the Hub.",
+        ),
+    ] = None,
     push_to_hub: Annotated[
         str | None, typer.Option("--push-to-hub", help="Also upload to this Hub dataset repo.")
     ] = None,
@@ -114,6 +121,7 @@ def export_cli(
     name = project or (snapshot.stem if snapshot else "dataset")
     target = out_dir or Path("exports") / folder_name(name)
     check_target(target)  # before the pull and the quality figures
+    check_hub_license(push_to_hub, license)
     loaded = load_schema(schema)
     figures = _quality_file(quality) if quality else None
     if no_quality and figures is None:
@@ -135,6 +143,7 @@ def export_cli(
             model=model,
             push_to_hub=push_to_hub,
             names_only=names_only,
+            license=license,
         )
     for reason, count in report.left_out.items():
         err.print(f"left out {count} tasks: {reason}")

@@ -139,9 +139,11 @@ def export(
     quotes ``quality`` (``annotate.quality.report.quality_summary``), or with ``measure_quality``
     the figures of ``tasks`` themselves, counted in the same pass (and the same processes).
 
-    With ``push_to_hub``, the configurations are uploaded with ``datasets``' own
+    ``license`` (a Hub licence id) goes into the card; it is required with ``push_to_hub``. With
+    ``push_to_hub``, the configurations are uploaded with ``datasets``' own
     ``DatasetDict.push_to_hub`` (token from the usual Hugging Face settings), then the card.
     """
+    check_hub_license(push_to_hub, options.get("license"))
     formats = list(formats)
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
@@ -172,6 +174,15 @@ def export(
     if push_to_hub:
         _push_to_hub(out, push_to_hub)
     return report
+
+
+def check_hub_license(push_to_hub: str | None, license: str | None) -> None:
+    """Raise ``ExportError`` when an export is to be pushed to the Hub without its licence."""
+    if push_to_hub and not license:
+        raise ExportError(
+            f"pushing to the Hub ({push_to_hub}) needs the data's licence: pass --license "
+            "(a Hub licence id such as cc-by-4.0), so the card states it"
+        )
 
 
 def _push_to_hub(out: Path, repo: str) -> None:

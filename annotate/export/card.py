@@ -34,6 +34,7 @@ class CardFacts:
     alignment_issues: int = 0
     silver: bool = False
     quality: Mapping[str, Any] | None = None
+    license: str | None = None  # a Hub licence id (e.g. cc-by-4.0); "unknown" in the card when None
 
 
 @dataclass
@@ -82,10 +83,18 @@ def count_spans(counts: SplitCounts, entities: Any, events: Any) -> None:
 
 def card_text(stats: CardStats, facts: CardFacts) -> str:
     """The whole ``README.md``: YAML header (configs, features, splits) and a generated body."""
+    articles = sum(stats.rows.get("documents", {}).values())
     data = DatasetCardData(
         pretty_name=f"{facts.name} (news entities and events)",
         language=["en"],
+        license=facts.license or "unknown",
+        annotations_creators=["machine-generated", "expert-generated"],  # pre-annotated, then corrected
+        language_creators=["found"],
+        multilinguality=["monolingual"],
+        source_datasets=["original"],
+        size_categories=[size_category(articles)],
         task_categories=["token-classification"],
+        task_ids=["named-entity-recognition"],
         tags=["named-entity-recognition", "event-extraction", "label-studio", "annotate"],
     )
     infos = DatasetInfosDict()
@@ -104,6 +113,29 @@ def card_text(stats: CardStats, facts: CardFacts) -> str:
     return str(DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{_body(stats, facts)}"))
 
 
+def size_category(n: int) -> str:
+    """The Hub's ``size_categories`` value for ``n`` examples."""
+    bounds = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")]
+    return next((name for bound, name in bounds if n < bound), "1M<n<10M")
+
+
+def _guidelines(schema: Schema) -> list[str]:
+    """The annotation guidelines: the schema's definitions, as annotators saw them as hints."""
+    lines = ["## Annotation guidelines", "", schema.description.strip(), "", "| entity label | definition |"]
+    lines += ["|---|---|", *(f"| {e.name} | {e.description} |" for e in schema.entities), ""]
+    lines += ["| event type | definition | roles (fillers) |", "|---|---|---|"]
+    for event in schema.events:
+        roles = "; ".join(f"{role} ({', '.join(fillers)})" for role, fillers in event.roles.items())
+        lines.append(f"| {event.name} | {event.description} | {roles} |")
+    lines += [
+        "",
+        "| role | definition |",
+        "|---|---|",
+        *(f"| {r.name} | {r.description} |" for r in schema.roles),
+    ]
+    return [*lines, ""]
+
+
 def _body(stats: CardStats, facts: CardFacts) -> str:
     schema = facts.schema
     lines = [
@@ -119,11 +151,16 @@ def _body(stats: CardStats, facts: CardFacts) -> str:
         'tokens = load_dataset("<path or repo>", "tokens")        # one row per sentence, BIO tags',
         "```",
         "",
+        "Loading with the typed features needs `datasets>=4` (span lists use its `List` feature; older",
+        "versions fail with \"Feature type 'List' not found\").",
+        "",
         "## Provenance",
         "",
         f"- Gold selection policy: `{facts.policy}`"
         + (" (plus a `silver` split of unreviewed predictions: NOT gold)" if facts.silver else ""),
-        f"- Annotators: {facts.annotators}",
+        f"- Annotators: {facts.annotators} people who corrected the pre-annotations in Label Studio"
+        " (their names are not published; each span's `annotator` is a pseudonymous id)",
+        f"- Licence: {facts.license or 'not stated (exported without --license)'}",
         f"- Schema: `{schema.name}` version `{schema.version}`",
         "- Pre-annotation model versions: "
         + (", ".join(f"`{v}`" for v in facts.model_versions) or "none recorded"),
@@ -158,6 +195,7 @@ def _body(stats: CardStats, facts: CardFacts) -> str:
     lines += _label_table(event_types, schema.event_types, "event type")
     if facts.quality:
         lines += ["", "## Quality", "", "```json", _json(facts.quality), "```"]
+    lines += ["", *_guidelines(schema)]
     return "\n".join(lines) + "\n"
 
 

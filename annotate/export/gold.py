@@ -30,6 +30,7 @@ when ``completed_by`` is a user object. Every region or relation that cannot be 
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -67,10 +68,16 @@ class GoldSelection:
 
 
 def annotator_id(annotation: dict[str, Any]) -> str:
-    """Who made an annotation: the ``completed_by`` user id as a string, or the user's email."""
+    """Who made an annotation, pseudonymously: the ``completed_by`` user id as a string; a user
+    known only by email gets ``user-`` and a hash of it (datasets never carry annotators' emails)."""
     who = annotation.get("completed_by")
     if isinstance(who, dict):
-        who = who.get("email") or who.get("id")
+        if who.get("id") not in (None, ""):
+            who = who["id"]
+        elif who.get("email"):
+            return "user-" + hashlib.sha256(str(who["email"]).encode()).hexdigest()[:10]
+        else:
+            who = None
     return "unknown" if who in (None, "") else str(who)
 
 

@@ -63,6 +63,7 @@ def write_export(
     model: str | None = None,
     workers: int | None = None,
     names_only: bool = False,
+    license: str | None = None,
 ) -> ExportReport:
     """Export ``tasks`` into the empty ``folder`` (see the module doc); ``report.out`` is left to set.
 
@@ -155,6 +156,7 @@ def write_export(
         alignment_issues=len(report.alignment),
         silver=bool(report.silver),
         quality=quality,
+        license=license,
     )
     (folder / "README.md").write_text(card_text(stats, facts), encoding="utf-8")
     return report
