@@ -10,8 +10,6 @@ The public API, in the order of the loop::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from annotate.articles import ReadReport, read_articles
 from annotate.document import Argument, Article, Document, Event, Span
 from annotate.errors import (
@@ -29,6 +27,7 @@ from annotate.offsets import OffsetMap, normalize_text, normalize_with_offsets
 from annotate.pipeline import build_nlp, model_version
 from annotate.prelabel import prelabel, prelabel_documents, prelabel_files
 from annotate.schema import Schema, load_schema
+from annotate.version import __version__
 
 __all__ = [
     "AlignmentError",

@@ -17,8 +17,9 @@ from annotate.errors import StudioError
 from annotate.export.gold import select_gold
 from annotate.labelstudio import region_id
 from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
-from annotate.quality.adjudicate import adjudicate, check_merged
+from annotate.quality.adjudicate import check_merged
 from annotate.schema import Schema
+from annotate.studio.adjudication import adjudicate
 from annotate.studio.client import Studio
 from annotate.studio.connection import KEY_ENV, URL_ENV
 from annotate.studio.projects import ensure_project

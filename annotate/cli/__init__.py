@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from annotate import __version__
 from annotate.cli import (  # noqa: F401  (registers the commands)
     adjudicate,
     evaluate,
@@ -23,6 +22,7 @@ from annotate.cli import (  # noqa: F401  (registers the commands)
     train,
 )
 from annotate.cli._util import app, out
+from annotate.version import __version__
 
 __all__ = ["app"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from annotate.cli._util import SchemaOpt, app, err, out, reports_errors
 from annotate.cli.studio_sync import InsecureOpt, KeyOpt, ProjectOpt, UrlOpt
-from annotate.quality.adjudicate import adjudicate
 from annotate.schema import load_schema
+from annotate.studio.adjudication import adjudicate
 from annotate.studio.client import Studio
 
 

@@ -5,30 +5,28 @@ temporary folder beside the target, which replaces the previous export only once
 streams (``annotate.export.stream``): memory does not grow with the snapshot, and a large
 snapshot file is read by several processes at once.
 
-``build_dataset`` makes the same ``documents`` and ``tokens`` configurations in memory, as
-``DatasetDict`` s (for small inputs: every document and row is held at once).
+``build_dataset`` gives the same ``documents`` and ``tokens`` configurations in memory, as
+``DatasetDict`` s: the same export, written to a temporary folder and read back (one code path).
 """
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from datasets import Dataset, DatasetDict
 
-from annotate.document import Document
 from annotate.errors import ExportError
-from annotate.export.features import documents_features, tokens_features
-from annotate.export.gold import select_gold, silver_documents
-from annotate.export.report import REPORT_FILE, ExportReport, invalid_spans_error, no_gold_error
+from annotate.export.card import CONFIGS
+from annotate.export.report import REPORT_FILE, ExportReport
 from annotate.export.snapshot import read_snapshot
-from annotate.export.splits import assign_splits, check_ratios
+from annotate.export.splits import check_ratios
 from annotate.export.stream import write_export, write_report
 from annotate.export.target import check_target, finish, staging_folder
-from annotate.export.views import AlignmentIssue, document_row, load_tokenizer, token_rows
 from annotate.schema import Schema
 
 __all__ = [
@@ -50,70 +48,39 @@ class BuiltDataset:
     """The two configurations, per split, and the report of how they were made."""
 
     configs: dict[str, DatasetDict]
-    documents: dict[str, list[Document]]
     report: ExportReport
 
 
 def build_dataset(
-    tasks: Iterable[dict[str, Any]],
-    schema: Schema,
-    *,
-    policy: str = "latest",
-    ratios: dict[str, float] | None = None,
-    seed: str = "annotate",
-    silver: bool = False,
-    allow_invalid: bool = False,
-    model: str | None = None,
+    tasks: Iterable[dict[str, Any]], schema: Schema, *, workers: int | None = 1, **options: Any
 ) -> BuiltDataset:
-    """Select the gold, check every span, and build both configurations split by article.
+    """Both configurations in memory, as ``DatasetDict`` s: the export itself (the same code,
+    ``write_export``) written to a temporary folder and read back, so the rows, features, splits
+    and report are the ones ``export`` writes. ``options`` are ``export``'s.
 
     Raises:
-        ExportError: invalid spans were found (unless ``allow_invalid``; the message lists them),
-            or there is no gold at all.
+        ExportError: as ``export``: invalid spans (unless ``allow_invalid``), no gold at all, ...
     """
-    selection = select_gold(tasks, schema, policy)
-    report = ExportReport(out="", policy=policy, schema_version=schema.version)
-    report.problems = [asdict(p) for p in selection.problems]
-    if selection.problems and not allow_invalid:
-        raise invalid_spans_error(selection.problems)
-    gold = selection.documents
-    if not gold:
-        raise no_gold_error(selection.left_out)
-    ratios = ratios or DEFAULT_RATIOS
-    split_of = assign_splits(gold, ratios, seed=seed)
-    documents: dict[str, list[Document]] = {split: [] for split in ratios}
-    for doc in gold:
-        documents[split_of[doc.article.id]].append(doc)
-    if silver:
-        documents["silver"] = silver_documents(selection.unannotated_tasks, schema)
-    documents = {split: docs for split, docs in documents.items() if docs}
-    meta_keys = sorted({key for docs in documents.values() for doc in docs for key in doc.article.meta})
-    tokenizer = load_tokenizer(model)
-    configs: dict[str, DatasetDict] = {"documents": DatasetDict(), "tokens": DatasetDict()}
-    issues: list[AlignmentIssue] = []
-    doc_features, tok_features = documents_features(schema, meta_keys), tokens_features(schema)
-    for split, docs in documents.items():
-        rows = [document_row(doc, meta_keys) for doc in docs]
-        configs["documents"][split] = Dataset.from_list(rows, features=doc_features)
-        sentences, found = token_rows(docs, tokenizer)
-        issues += found
-        configs["tokens"][split] = Dataset.from_list(sentences, features=tok_features)
-    report.splits = {split: len(docs) for split, docs in documents.items()}
-    report.left_out = dict(selection.left_out)
-    report.alignment = [asdict(issue) for issue in issues]
-    report.annotators = len(selection.annotators)
-    report.silver = len(documents.get("silver", []))
-    report.model_versions = sorted(
-        {s.model_version for docs in documents.values() for d in docs for s in d.entities if s.model_version}
-        | {
-            e.trigger.model_version
-            for docs in documents.values()
-            for d in docs
-            for e in d.events
-            if e.trigger.model_version
+    with tempfile.TemporaryDirectory(prefix="annotate-dataset-") as scratch:
+        folder = Path(scratch) / "dataset"
+        folder.mkdir()
+        report = write_export(tasks, folder, schema, name="dataset", workers=workers, **options)
+        cache = str(Path(scratch) / "cache")
+        configs = {config: _read_back(folder / config, list(report.splits), cache) for config in CONFIGS}
+    return BuiltDataset(configs, report)
+
+
+def _read_back(folder: Path, splits: list[str], cache: str) -> DatasetDict:
+    """The Parquet files of one configuration, split by split, held in memory."""
+    files = sorted(folder.glob("*.parquet"))
+    found = {split: [str(p) for p in files if p.name.startswith(f"{split}-")] for split in splits}
+    return DatasetDict(
+        {
+            split: Dataset.from_parquet(paths, keep_in_memory=True, cache_dir=cache)
+            for split, paths in found.items()
+            if paths
         }
     )
-    return BuiltDataset(configs, documents, report)
 
 
 def export(

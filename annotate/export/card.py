@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow.compute as pc
-from datasets import DatasetDict, DatasetInfo, Features, SplitDict, SplitInfo
+from datasets import DatasetInfo, Features, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard, DatasetCardData
@@ -55,19 +55,6 @@ class CardStats:
     features: dict[str, Features]  # configuration -> features
     rows: dict[str, dict[str, int]]  # configuration -> split -> rows
     spans: dict[str, SplitCounts]  # split of ``documents`` -> its spans
-
-
-def card_stats(datasets_by_config: Mapping[str, DatasetDict]) -> CardStats:
-    """The ``CardStats`` of configurations held as ``DatasetDict`` s."""
-    stats = CardStats({}, {}, {})
-    for config, dataset in datasets_by_config.items():
-        stats.features[config] = next(iter(dataset.values())).features
-        stats.rows[config] = {split: len(part) for split, part in dataset.items()}
-    for split, part in datasets_by_config["documents"].items():
-        columns = part.with_format("arrow")
-        stats.spans[split] = SplitCounts()
-        count_spans(stats.spans[split], columns["entities"], columns["events"])
-    return stats
 
 
 def count_spans(counts: SplitCounts, entities: Any, events: Any) -> None:

@@ -97,7 +97,7 @@ def select_gold(
     selection = GoldSelection()
     for task in tasks:
         annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
-        done = sorted((a for a in annotations if not a.get("was_cancelled")), key=_order)
+        done = sorted((a for a in annotations if not a.get("was_cancelled")), key=annotation_order)
         if not done:
             reason = (
                 "only cancelled" if annotations else "only drafts" if task.get("drafts") else "no annotation"
@@ -115,7 +115,9 @@ def select_gold(
                 _add(selection, _read(task, annotation, schema, selection), annotator_id(annotation))
         else:
             latest = {annotator_id(a): a for a in done}  # done is in time order: the last one wins
-            documents = [_read(task, a, schema, selection) for a in sorted(latest.values(), key=_order)]
+            documents = [
+                _read(task, a, schema, selection) for a in sorted(latest.values(), key=annotation_order)
+            ]
             selection.annotators.update(latest)
             merged = _majority(documents)
             merged.annotator = MAJORITY
@@ -179,7 +181,7 @@ def _number(value: Any) -> int:
     return value if type(value) is int else -1
 
 
-def _order(annotation: dict[str, Any]) -> tuple[datetime, datetime, int]:
+def annotation_order(annotation: dict[str, Any]) -> tuple[datetime, datetime, int]:
     """Sort key of annotations, oldest first: ``updated_at``, then ``created_at``, then id."""
     return (
         _when(annotation.get("updated_at")),

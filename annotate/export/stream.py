@@ -8,7 +8,7 @@ alignment issues. The checks that stop an export run next, in this order: invali
 metadata keys, rows that cannot be built. Pass 2 (``annotate.export.writer``) deals the spilled
 rows to their splits and writes Parquet, DocBin and CoNLL files, counting for the card.
 
-The result is the same as ``build_dataset`` followed by writing its ``DatasetDict`` s.
+``build_dataset`` (in ``annotate.export.build``) is this export read back into memory.
 """
 
 from __future__ import annotations

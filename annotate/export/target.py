@@ -15,9 +15,9 @@ import re
 import tempfile
 from pathlib import Path
 
-from annotate import __version__
 from annotate.atomic import check_output, swap_folder
 from annotate.errors import OutputError
+from annotate.version import __version__
 
 #: The marker file an export writes last, listing every file it wrote.
 MARKER = ".annotate-export.json"

@@ -8,10 +8,11 @@ region to the entity region, labelled with the role.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from annotate.articles import text_hash
-from annotate.document import Document, Span
+from annotate.document import Document, Origin, Span
 from annotate.errors import AlignmentError
 from annotate.labelstudio.labelconfig import (
     ENTITY_CONTROL,
@@ -68,14 +69,7 @@ class TaskBuilder:
                     result.append(mention_item(ids[span.id], span))
         for event in document.events:
             for argument in event.arguments:
-                relation: dict[str, Any] = {
-                    "type": "relation",
-                    "from_id": ids[event.trigger.id],
-                    "to_id": ids[argument.span_id],
-                    "direction": "right",
-                    "labels": [argument.role],
-                }
-                result.append(relation)
+                result.append(relation_item(ids[event.trigger.id], ids[argument.span_id], argument.role))
         scores = [r["score"] for r in result if "score" in r]
         return {
             "model_version": document.model_version or "",
@@ -99,6 +93,37 @@ class TaskBuilder:
                     f"fit the text and the schema: {'; '.join(problems)}"
                 )
         return task
+
+
+def relation_item(from_id: str, to_id: str, role: str) -> dict[str, Any]:
+    """An argument: a relation from the trigger region to the entity region, labelled with the role."""
+    return {"type": "relation", "from_id": from_id, "to_id": to_id, "direction": "right", "labels": [role]}
+
+
+def labels_item(
+    doc_id: str,
+    layer: str,
+    label: str,
+    start: int,
+    end: int,
+    text: str,
+    origins: Iterable[Origin | None] = (),
+) -> dict[str, Any]:
+    """A labelled region of an annotation (id ``region_id(doc_id, "layer|label", ...)``), its
+    ``origin`` told by where its annotators' spans came from: every one a prediction accepted as it
+    was → ``prediction``; some predicted, some not or edited → ``prediction-changed``; none
+    predicted → ``manual`` (what Label Studio writes, and ``annotate.labelstudio.reader`` reads)."""
+    found = set(origins)
+    predicted = found & {"prediction", "edited"}
+    origin = "manual" if not predicted else "prediction" if found == {"prediction"} else "prediction-changed"
+    return {
+        "id": region_id(doc_id, f"{layer}|{label}", start, end),
+        "from_name": layer,
+        "to_name": TEXT_NAME,
+        "type": "labels",
+        "origin": origin,
+        "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]},
+    }
 
 
 def mention_item(region: str, span: Span) -> dict[str, Any]:

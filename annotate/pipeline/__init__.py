@@ -12,12 +12,12 @@ from collections.abc import Iterable
 import spacy
 from spacy.language import Language
 
-from annotate import __version__
 from annotate.errors import ModelError
 from annotate.pipeline.entities import ALL_FIXES, CANDIDATES_KEY, DEFAULT_FIXES, ENTITIES_KEY, EntityFixer
 from annotate.pipeline.events import EVENTS_KEY, EventFinder
 from annotate.pipeline.learned import LearnedEvents
 from annotate.schema import Schema
+from annotate.version import __version__
 
 DEFAULT_MODEL = "en_core_web_sm"
 #: The same model published on PyPI under another name; used when ``en_core_web_sm`` is absent.

@@ -1,7 +1,9 @@
 """Merge disagreeing annotations into one ground-truth annotation a reviewer resolves in the editor.
 
-For every task with two or more annotators (each counted once, with their latest non-cancelled
-annotation) who disagree, one merged annotation is written back to Label Studio by the connected
+This module decides, from snapshot tasks alone (no network): ``adjudicate_tasks`` hands each
+annotation to write to a ``save`` callable (``annotate.studio.adjudication`` saves them in Label
+Studio). For every task with two or more annotators (each counted once, with their latest
+non-cancelled annotation) who disagree, one merged annotation is written back by the connected
 user, marked ground truth:
 
 - a region (layer, offsets, label) or argument (trigger, role, entity) every annotator marked is
@@ -29,19 +31,19 @@ Tasks whose annotators agree get no adjudication annotation.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from annotate.document import Document
+from annotate.document import Document, Origin
 from annotate.errors import StudioError
-from annotate.export.gold import _order, annotator_id  # the gold policies' annotation order
+from annotate.export.gold import annotation_order, annotator_id
 from annotate.labelstudio import region_id
-from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL, TEXT_NAME
+from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
 from annotate.labelstudio.reader import SpanProblem, result_to_document
+from annotate.labelstudio.tasks import labels_item, relation_item
 from annotate.labelstudio.validation import prediction_problems
 from annotate.schema import Schema
-from annotate.studio.client import Studio
 
 MODEL_VERSION = "adjudication"
 _LAYERS = (ENTITY_CONTROL, EVENT_CONTROL)
@@ -72,28 +74,38 @@ class _Vote:
 
     who: str
     labels: dict[Position, list[str]] = field(default_factory=dict)
-    origins: dict[tuple[Position, str], str | None] = field(default_factory=dict)
+    origins: dict[tuple[Position, str], Origin | None] = field(default_factory=dict)
     roles: dict[tuple[Position, Position], list[str]] = field(default_factory=dict)
 
 
-def adjudicate(studio: Studio, title: str, schema: Schema) -> AdjudicationReport:
-    """Write one merged ground-truth annotation per task whose annotators disagree.
+@dataclass(frozen=True)
+class Adjudication:
+    """One merged ground-truth annotation to save: a new one, or ``annotation_id`` replaced."""
+
+    task_id: int
+    result: list[dict[str, Any]]
+    annotation_id: int | None
+
+
+def adjudicate_tasks(
+    tasks: Iterable[dict[str, Any]], schema: Schema, me: int, save: Callable[[Adjudication], None]
+) -> AdjudicationReport:
+    """Decide, task by task, the merged ground-truth annotation of ``me`` and ``save`` it.
 
     Args:
-        studio: The connection; the adjudications are made by its user.
-        title: Title of the project.
+        tasks: Snapshot tasks, with every annotation.
         schema: The schema the annotations are read with and the merge is validated against.
+        me: User id of the adjudicator (its earlier adjudications are recognised by it).
+        save: Writes one adjudication (a failure stops here; the tasks before it are saved).
 
     Raises:
-        StudioError: there is no such project, a merged result does not fit the text and the
-            schema (``check_merged``: nothing is sent for that task), or the server failed.
+        StudioError: a merged result does not fit the text and the schema (``check_merged``:
+            nothing is saved for that task).
         ExportError: a task has no text.
     """
-    project = studio.project(title)
-    me = studio.current_user_id()
     report = AdjudicationReport()
-    for task in studio.tasks(project.id):
-        _adjudicate_task(studio, task, schema, me, report)
+    for task in tasks:
+        _adjudicate_task(task, schema, me, report, save)
     return report
 
 
@@ -113,14 +125,14 @@ def check_merged(task: dict[str, Any], result: list[dict[str, Any]], schema: Sch
 
 
 def _adjudicate_task(
-    studio: Studio,
     task: dict[str, Any],
     schema: Schema,
     me: int,
     report: AdjudicationReport,
+    save: Callable[[Adjudication], None],
 ) -> None:
     annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
-    done = sorted((a for a in annotations if not a.get("was_cancelled")), key=_order)
+    done = sorted((a for a in annotations if not a.get("was_cancelled")), key=annotation_order)
     mine = [a for a in done if a.get("ground_truth") and _user(a) == me]
     votes = [a for a in done if not (a.get("ground_truth") and _user(a) == me)]
     latest = {annotator_id(a): a for a in votes}  # time order: each annotator's last one wins
@@ -147,9 +159,7 @@ def _adjudicate_task(
         report.skipped_reviewed += 1
         return
     check_merged(task, result, schema)
-    studio.save_annotation(
-        task_id, result, ground_truth=True, annotation_id=None if existing is None else int(existing["id"])
-    )
+    save(Adjudication(task_id, result, None if existing is None else int(existing["id"])))
     report.created += existing is None
     report.updated += existing is not None
     report.conflicts += conflicts
@@ -171,7 +181,11 @@ def _merge(doc_id: str, text: str, votes: Sequence[_Vote]) -> tuple[list[dict[st
                 "conflict: " + "; ".join(f"ann {v.who}: {_describe(v, position, text)}" for v in votes)
             )
             conflicts += 1
-        regions[position] = [_region(doc_id, text, position, label, votes) for label in sorted(labels)]
+        layer, start, end = position
+        regions[position] = [
+            labels_item(doc_id, layer, label, start, end, text, _origins(votes, position, label))
+            for label in sorted(labels)
+        ]
     relations: list[dict[str, Any]] = []
     for trigger, entity in sorted({pair for v in votes for pair in v.roles}):
         versions = [v.roles.get((trigger, entity), []) for v in votes]
@@ -183,8 +197,7 @@ def _merge(doc_id: str, text: str, votes: Sequence[_Vote]) -> tuple[list[dict[st
             )
             notes.setdefault(trigger, []).append(f"conflict: argument {_quote(text, entity)}: {listed}")
             conflicts += 1
-        ends = {"from_id": regions[trigger][0]["id"], "to_id": regions[entity][0]["id"]}
-        relations += [{"type": "relation", **ends, "direction": "right", "labels": [role]} for role in roles]
+        relations += [relation_item(regions[trigger][0]["id"], regions[entity][0]["id"], r) for r in roles]
     for position, lines in notes.items():
         regions[position][0]["meta"] = {"text": ["\n".join(lines)]}
     return [region for position in positions for region in regions[position]] + relations, conflicts
@@ -234,28 +247,16 @@ def _quote(text: str, position: Position) -> str:
     return f'"{text[start:end]}" [{start}:{end}]'
 
 
-def _region(doc_id: str, text: str, position: Position, label: str, votes: Sequence[_Vote]) -> dict[str, Any]:
-    layer, start, end = position
-    origins = {v.origins[(position, label)] for v in votes if (position, label) in v.origins}
-    predicted = origins & {"prediction", "edited"}
-    origin = (
-        "manual" if not predicted else "prediction" if origins == {"prediction"} else "prediction-changed"
-    )
-    return {
-        "id": region_id(doc_id, f"{layer}|{label}", start, end),
-        "from_name": layer,
-        "to_name": TEXT_NAME,
-        "type": "labels",
-        "origin": origin,
-        "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]},
-    }
+def _origins(votes: Sequence[_Vote], position: Position, label: str) -> list[Origin | None]:
+    """Where each annotator's span with this position and label came from (those who marked it)."""
+    return [v.origins[(position, label)] for v in votes if (position, label) in v.origins]
 
 
 def _still_ours(existing: dict[str, Any], votes: Sequence[dict[str, Any]], doc_id: str, me: int) -> bool:
     """Whether the adjudication may be replaced: an annotator changed since, and nobody edited it."""
     if existing.get("updated_by") not in (None, me):
         return False  # someone else saved it
-    if max(_order(vote)[0] for vote in votes) <= _order(existing)[0]:
+    if max(annotation_order(vote)[0] for vote in votes) <= annotation_order(existing)[0]:
         return False  # the votes did not change, yet the merge differs: the adjudication was edited
     for item in existing.get("result") or []:
         if not isinstance(item, dict) or item.get("type") == "relation":

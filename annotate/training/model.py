@@ -21,13 +21,13 @@ from typing import Any
 import srsly
 from spacy.language import Language
 
-from annotate import __version__
 from annotate.atomic import check_output, swap_folder
 from annotate.errors import OutputError
 from annotate.pipeline import model_version
 from annotate.pipeline.stored import SCHEMA_FILE
 from annotate.schema import Schema
 from annotate.training.gold import GoldSet
+from annotate.version import __version__
 
 #: The key of annotate's section in a model folder's ``meta.json``.
 META_KEY = "annotate"
