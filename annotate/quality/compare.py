@@ -10,14 +10,13 @@ type; entity labels starting with ``X-`` are ignored throughout, as in the metri
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypedDict
 
 from annotate.document import Document
-from annotate.quality.metrics import PRF, UNSCORED_PREFIX, _paired, score_entities, score_events
+from annotate.quality.metrics import PRF, UNSCORED_PREFIX, _paired, score_entities, score_events, score_roles
 
 Layer = Literal["entity", "trigger"]
 LAYERS: tuple[Layer, ...] = ("entity", "trigger")
@@ -51,8 +50,14 @@ class SpanOutcome:
 
     def __add__(self, other: SpanOutcome) -> SpanOutcome:
         """Sum the counts field by field."""
-        pairs = zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True)
-        return SpanOutcome(*(a + b for a, b in pairs))
+        return SpanOutcome(
+            self.exact + other.exact,
+            self.boundary + other.boundary,
+            self.type + other.type,
+            self.boundary_type + other.boundary_type,
+            self.missed + other.missed,
+            self.spurious + other.spurious,
+        )
 
 
 @dataclass(frozen=True)
@@ -233,25 +238,18 @@ def accepted_unchanged(gold_docs: Iterable[Document]) -> dict[str, dict[str, Acc
     return shares
 
 
-def _only_role(docs: list[Document], role: str) -> list[Document]:
-    """Copy documents keeping only the arguments with this role."""
-    keep = [
-        [dataclasses.replace(e, arguments=[a for a in e.arguments if a.role == role]) for e in d.events]
-        for d in docs
-    ]
-    return [dataclasses.replace(doc, events=events) for doc, events in zip(docs, keep, strict=True)]
-
-
-def compare(pred_docs: Iterable[Document], gold_docs: Iterable[Document]) -> Comparison:
+def compare(
+    pred_docs: Iterable[Document], gold_docs: Iterable[Document], *, by_type: bool = True
+) -> Comparison:
     """Measure predictions against reviewed annotations in every way this module knows.
 
     Returns:
         ``entities``: :func:`~annotate.quality.metrics.score_entities` (per label, ``ALL``,
         ``SPAN``); ``events``: :func:`~annotate.quality.metrics.score_events` (the four standard
         measures and ``trigger:<type>``); ``event_types``: the four measures restricted to each
-        event type; ``argument_roles``: argument classification restricted to each role (a
-        predicted argument counts when the gold has one with the same role, event type and
-        offsets); ``outcomes`` and ``confusion``: :func:`compare_layer` and
+        event type (left empty without ``by_type``); ``argument_roles``: argument classification
+        restricted to each role (a predicted argument counts when the gold has one with the same
+        role, event type and offsets); ``outcomes`` and ``confusion``: :func:`compare_layer` and
         :func:`confusion_matrix` per layer (``entity``, ``trigger``); ``accepted_unchanged``.
 
     Raises:
@@ -260,15 +258,13 @@ def compare(pred_docs: Iterable[Document], gold_docs: Iterable[Document]) -> Com
     pairs = _doc_pairs(pred_docs, gold_docs)
     pred, gold = [p for p, _ in pairs], [g for _, g in pairs]
     events = [event for doc in pred + gold for event in doc.events]
-    roles = {argument.role for event in events for argument in event.arguments}
     return Comparison(
         entities=score_entities(pred, gold),
         events=score_events(pred, gold),
-        event_types={name: score_events(pred, gold, {name}) for name in sorted({e.type for e in events})},
-        argument_roles={
-            role: score_events(_only_role(pred, role), _only_role(gold, role))["argument_classification"]
-            for role in sorted(roles)
-        },
+        event_types={name: score_events(pred, gold, {name}) for name in sorted({e.type for e in events})}
+        if by_type
+        else {},
+        argument_roles=score_roles(pred, gold),
         outcomes={layer: compare_layer(pred, gold, layer) for layer in LAYERS},
         confusion={layer: confusion_matrix(pred, gold, layer) for layer in LAYERS},
         accepted_unchanged=accepted_unchanged(gold),
@@ -282,7 +278,7 @@ def _version(doc: Document) -> str:
 
 
 def compare_by_model_version(
-    pred_docs: Iterable[Document], gold_docs: Iterable[Document]
+    pred_docs: Iterable[Document], gold_docs: Iterable[Document], *, by_type: bool = True
 ) -> dict[str, Comparison]:
     """Run :func:`compare` separately for the predictions of each model version.
 
@@ -297,4 +293,4 @@ def compare_by_model_version(
     for doc in (doc for doc in pred_docs if doc.article.id in by_id):
         groups[_version(doc)].append(doc)
     gold = {v: list({d.article.id: by_id[d.article.id] for d in docs}.values()) for v, docs in groups.items()}
-    return {v: compare(groups[v], gold[v]) for v in sorted(groups)}
+    return {v: compare(groups[v], gold[v], by_type=by_type) for v in sorted(groups)}

@@ -115,6 +115,19 @@ def score_events(
     return scores
 
 
+def score_roles(pred_docs: Iterable[Document], gold_docs: Iterable[Document]) -> dict[str, PRF]:
+    """Argument classification restricted to each role (sorted): a predicted argument counts when
+    the gold has one with the same role, event type and offsets.
+
+    Raises:
+        EvaluationError: Document ids repeat, or an argument points to a span its document lacks.
+    """
+    pred, gold = _paired(pred_docs, gold_docs)
+    pred_arguments, gold_arguments = _event_keys(pred, None)[1], _event_keys(gold, None)[1]
+    roles = sorted({str(key[4]) for key in pred_arguments + gold_arguments})
+    return {role: _match(_where(pred_arguments, 4, role), _where(gold_arguments, 4, role)) for role in roles}
+
+
 def trigger_precision(pred_docs: Iterable[Document], gold_docs: Iterable[Document]) -> PRF:
     """Count predicted triggers that overlap a gold trigger of any type (for MEANTIME).
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from annotate.document import Document
 from annotate.errors import EvaluationError
-from annotate.export.gold import annotator_id, select_gold
+from annotate.export.gold import annotation_order, annotator_id, select_gold
 from annotate.labelstudio.reader import prediction_to_document
 from annotate.quality.agreement import AgreementCounts, throughput
 from annotate.quality.compare import LAYERS, Accepted, Comparison, SpanOutcome, compare_by_model_version
@@ -74,7 +74,7 @@ def prediction_vs_gold(tasks: list[dict[str, Any]], gold: list[Document], schema
         if str((task.get("data") or {}).get("doc_id", "")) in gold_ids:
             for prediction in task.get("predictions") or []:
                 predicted.append(prediction_to_document(task, prediction, schema)[0])
-    by_version = compare_by_model_version(predicted, gold)
+    by_version = compare_by_model_version(predicted, gold, by_type=False)
     return {version: _comparison_section(found) for version, found in by_version.items()}
 
 
@@ -137,29 +137,34 @@ class ReportAccumulator:
             EvaluationError: a second task with the same document id.
         """
         self.tasks += 1
-        gold = select_gold([task], self.schema, "latest", keep_unannotated=False)
-        self.left_out.update(gold.left_out)
-        for document in gold.documents:
-            if document.article.id in self.gold_ids:
-                raise EvaluationError(f"document id {document.article.id!r} is repeated in the snapshot")
-            self.gold_ids.add(document.article.id)
-            predicted = [
-                prediction_to_document(task, prediction, self.schema)[0]
-                for prediction in task.get("predictions") or []
-                if isinstance(prediction, dict)
-            ]
-            for version, found in compare_by_model_version(predicted, [document]).items():
-                self.by_version[version] = (
-                    _added(self.by_version[version], found) if version in self.by_version else found
-                )
         annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
-        self.lead_times += [
-            (annotator_id(a), a.get("lead_time")) for a in annotations if not a.get("was_cancelled")
-        ]
-        if len({annotator_id(a) for a in annotations if not a.get("was_cancelled")}) >= 2:
-            shared = _shared_tasks(select_gold([task], self.schema, "per-annotator").documents)
-            for doc_id, docs in shared.items():
+        done = sorted((a for a in annotations if not a.get("was_cancelled")), key=annotation_order)
+        self.lead_times += [(annotator_id(a), a.get("lead_time")) for a in done]
+        if len({annotator_id(a) for a in done}) >= 2:  # read every annotation once, for both uses
+            every = select_gold([task], self.schema, "per-annotator", keep_unannotated=False)
+            for doc_id, docs in _shared_tasks(every.documents).items():
                 self.agreement.add(doc_id, docs)
+            truth = [i for i, a in enumerate(done) if a.get("ground_truth")]
+            gold = [every.documents[(truth or [len(done) - 1])[-1]]]  # the "latest" policy's choice
+        else:
+            latest = select_gold([task], self.schema, "latest", keep_unannotated=False)
+            self.left_out.update(latest.left_out)
+            gold = latest.documents
+        for document in gold:
+            self._compare(task, document)
+
+    def _compare(self, task: dict[str, Any], document: Document) -> None:
+        if document.article.id in self.gold_ids:
+            raise EvaluationError(f"document id {document.article.id!r} is repeated in the snapshot")
+        self.gold_ids.add(document.article.id)
+        predicted = [
+            prediction_to_document(task, prediction, self.schema)[0]
+            for prediction in task.get("predictions") or []
+            if isinstance(prediction, dict)
+        ]
+        for version, found in compare_by_model_version(predicted, [document], by_type=False).items():
+            known = self.by_version.get(version)
+            self.by_version[version] = found if known is None else _added(known, found)
 
     def merge(self, other: ReportAccumulator) -> None:
         """Add the figures of ``other`` (the tasks after this one's, e.g. another chunk's).
@@ -174,9 +179,8 @@ class ReportAccumulator:
         self.gold_ids |= other.gold_ids
         self.left_out += other.left_out
         for version, found in other.by_version.items():
-            self.by_version[version] = (
-                _added(self.by_version[version], found) if version in self.by_version else found
-            )
+            known = self.by_version.get(version)
+            self.by_version[version] = found if known is None else _added(known, found)
         self.agreement.merge(other.agreement)
         self.lead_times += other.lead_times
 
