@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from .conftest import REPO
@@ -69,3 +71,20 @@ def test_layout_has_no_import_cycles() -> None:
     for module in sorted(graph):
         if module not in state:
             visit(module, [])
+
+
+def test_layout_public_api_names_resolve_and_import_lazily() -> None:
+    """Every name of ``annotate.__all__`` resolves; the network and training stacks load on first use."""
+    code = (
+        "import sys, annotate\n"
+        "heavy = [m for m in ('annotate.studio.client', 'label_studio_sdk', 'annotate.training.train') "
+        "if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "missing = [n for n in annotate.__all__ if getattr(annotate, n, None) is None]\n"
+        "assert not missing, missing\n"
+        "from annotate import Studio, export, push\n"
+        "assert Studio.__module__ == 'annotate.studio.client'\n"
+        "assert export.__module__ == 'annotate.export.build'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
