@@ -3,14 +3,15 @@
 The public API, in the order of the loop (schema → articles → prelabel → Label Studio → export →
 quality → training)::
 
-    from annotate import Studio, export, load_schema, prelabel, pull, push, read_articles, read_snapshot
+    from annotate import Studio, export_dataset, load_schema, prelabel, pull, push
+    from annotate import read_articles, read_snapshot
 
     schema = load_schema()                                # the schema shipped with the package
     tasks = prelabel(read_articles(["seeds/"]), schema)   # lazily, one Label Studio task per article
     with Studio.connect() as studio:                      # URL and key from the environment
         push(studio, "news", tasks, schema)
         pull(studio, "news", "snapshot.jsonl")
-    export(read_snapshot("snapshot.jsonl"), "exports/news", schema, measure_quality=True)
+    export_dataset(read_snapshot("snapshot.jsonl"), "exports/news", schema, measure_quality=True)
 
 The network (``Studio``, ``push``, ``pull``, ``retrieve_predictions``), the export and the training
 are imported on first use, so ``import annotate`` stays light.
@@ -41,7 +42,8 @@ from annotate.schema import Schema, load_schema
 from annotate.version import __version__
 
 if TYPE_CHECKING:
-    from annotate.export.build import BuiltDataset, build_dataset, export
+    from annotate.export.build import BuiltDataset, build_dataset
+    from annotate.export.build import export as export_dataset
     from annotate.export.report import ExportReport
     from annotate.export.snapshot import read_snapshot
     from annotate.quality.report import build_report
@@ -52,7 +54,8 @@ if TYPE_CHECKING:
     from annotate.training.gold import GoldSource, load_gold
     from annotate.training.train import train
 
-#: Names imported from their modules on first use (the network, datasets and training stacks).
+#: Names imported from their modules (``module`` or ``module:name``) on first use: the network,
+#: datasets and training stacks.
 _LAZY = {
     "BuiltDataset": "annotate.export.build",
     "ExportReport": "annotate.export.report",
@@ -60,7 +63,7 @@ _LAZY = {
     "Studio": "annotate.studio.client",
     "build_dataset": "annotate.export.build",
     "build_report": "annotate.quality.report",
-    "export": "annotate.export.build",
+    "export_dataset": "annotate.export.build:export",  # ``annotate.export`` is the package
     "load_gold": "annotate.training.gold",
     "pull": "annotate.studio.pull",
     "push": "annotate.studio.push",
@@ -73,7 +76,8 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     """Import a name of ``_LAZY`` from its module when it is first asked for."""
     if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        module, _, attribute = _LAZY[name].partition(":")
+        value = getattr(importlib.import_module(module), attribute or name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'annotate' has no attribute {name!r}")
@@ -104,7 +108,7 @@ __all__ = [
     "build_dataset",
     "build_nlp",
     "build_report",
-    "export",
+    "export_dataset",
     "label_config",
     "load_gold",
     "load_schema",

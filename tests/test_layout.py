@@ -82,9 +82,9 @@ def test_layout_public_api_names_resolve_and_import_lazily() -> None:
         "assert not heavy, heavy\n"
         "missing = [n for n in annotate.__all__ if getattr(annotate, n, None) is None]\n"
         "assert not missing, missing\n"
-        "from annotate import Studio, export, push\n"
+        "from annotate import Studio, build_dataset, export_dataset, push\n"
         "assert Studio.__module__ == 'annotate.studio.client'\n"
-        "assert export.__module__ == 'annotate.export.build'\n"
+        "assert export_dataset.__name__ == 'export' and build_dataset.__name__ == 'build_dataset'\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stderr
