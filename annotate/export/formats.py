@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import pyarrow as pa
 from spacy.language import Language
-from spacy.tokens import DocBin, SpanGroup
-from spacy.util import filter_spans
+from spacy.tokens import DocBin, Span, SpanGroup
 
+from annotate.document import Article, Document, Event
+from annotate.document import Span as DocSpan
 from annotate.export.features import bio_names
+from annotate.export.tokenview import token_spans
 from annotate.schema import Schema
 
 #: spaCy's conventional file names for the splits.
@@ -29,7 +31,9 @@ DOCBIN_NAMES = {
 
 
 class DocBins:
-    """One ``.spacy`` file per split; spans that do not fit token boundaries are expanded to them."""
+    """One ``.spacy`` file per split; entities and triggers as the ``tokens`` configuration tags
+    them (``token_spans``: snapped to tokens, overlaps and sentence-crossing spans left out, each
+    change reported once, in the export report's alignment issues)."""
 
     def __init__(self, out: Path, tokenizer: Language, schema: Schema, *, names_only: bool = False) -> None:
         self.out, self.tokenizer, self.names_only = out, tokenizer, names_only
@@ -41,28 +45,31 @@ class DocBins:
         if config != "documents":
             return
         doc_bin = self.bins.setdefault(split, DocBin(store_user_data=False))
-        for row in rows.select(["text", "entities", "events", "_entity_order", "_event_order"]).to_pylist():
-            doc = self.tokenizer.make_doc(row["text"])
-            entities = [row["entities"][position] for position in row["_entity_order"]]
-            if self.names_only:
-                entities = [e for e in entities if e.get("mention") != "nominal"]
-            ents = [
-                doc.char_span(e["start"], e["end"], label=self.labels[e["label"]], alignment_mode="expand")
-                for e in entities
-            ]
-            doc.ents = filter_spans([span for span in ents if span is not None])
-            events = [row["events"][position] for position in row["_event_order"]]
-            triggers = [
-                doc.char_span(
-                    e["trigger"]["start"],
-                    e["trigger"]["end"],
-                    label=self.types[e["type"]],
-                    alignment_mode="expand",
-                )
-                for e in events
-            ]
-            doc.spans["events"] = SpanGroup(doc, name="events", spans=[t for t in triggers if t is not None])
+        columns = ["id", "text", "entities", "events", "_entity_order", "_event_order"]
+        texts = rows.column("text").to_pylist()
+        for row, doc in zip(rows.select(columns).to_pylist(), self.tokenizer.pipe(texts), strict=True):
+            entities, triggers = token_spans(self._document(row), doc)
+            doc.ents = [Span(doc, first, end, label=label) for first, end, label in entities]
+            events = [Span(doc, first, end, label=label) for first, end, label in triggers]
+            doc.spans["events"] = SpanGroup(doc, name="events", spans=events)
             doc_bin.add(doc)
+
+    def _document(self, row: dict[str, Any]) -> Document:
+        """The spans of a spilled ``documents`` row, in their original order, as a ``Document``."""
+        entities = [row["entities"][position] for position in row["_entity_order"]]
+        if self.names_only:
+            entities = [e for e in entities if e.get("mention") != "nominal"]
+        text = row["text"]
+        spans = [
+            DocSpan(e["id"], e["start"], e["end"], self.labels[e["label"]], text[e["start"] : e["end"]])
+            for e in entities
+        ]
+        events = []
+        for e in (row["events"][position] for position in row["_event_order"]):
+            start, end = e["trigger"]["start"], e["trigger"]["end"]
+            trigger = DocSpan(e["id"], start, end, self.types[e["type"]], text[start:end])
+            events.append(Event(e["id"], self.types[e["type"]], trigger))
+        return Document(Article(str(row["id"]), text), spans, events)
 
     def close(self, splits: Sequence[str]) -> None:
         """Write the file of every split."""

@@ -104,9 +104,19 @@ def iter_token_rows(
         yield _document_token_rows(document, sdoc, tag_ids)
 
 
-def _document_token_rows(
-    document: Document, sdoc: Doc, tag_ids: TagIds | None
-) -> tuple[list[dict[str, Any]], list[AlignmentIssue]]:
+def token_spans(
+    document: Document, sdoc: Doc
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+    """The entities and the triggers of ``document`` exactly as its ``tokens`` rows tag them: each
+    ``(first token, end token, label)`` of ``sdoc`` (made by the tokenizer of ``token_rows``),
+    snapped, and with overlaps and sentence-crossing spans left out, the same way; what changed
+    is what ``token_rows`` reports as issues."""
+    kept, _ = _kept_spans(document, _tokens(document, sdoc))
+    entities, triggers = ([(s.tokens[0], s.tokens[-1] + 1, s.label) for s in layer] for layer in kept)
+    return entities, triggers
+
+
+def _tokens(document: Document, sdoc: Doc) -> _Tokens:
     text = document.article.text  # == sdoc.text, which spaCy rebuilds from every token per call
     columns: list[list[int]] = []
     if len(sdoc):
@@ -124,14 +134,18 @@ def _document_token_rows(
         lengths.append(length)
     first_of = dict(zip(starts, range(len(starts)), strict=True))
     last_of = {start + length: i for i, (start, length) in enumerate(zip(starts, lengths, strict=True))}
-    tokens = _Tokens(sdoc, text, sentence_of, space, starts, lengths, first_of, last_of)
+    return _Tokens(sdoc, text, sentence_of, space, starts, lengths, first_of, last_of)
+
+
+def _kept_spans(document: Document, tokens: _Tokens) -> tuple[list[list[_Aligned]], list[AlignmentIssue]]:
+    """Per layer (entities, triggers) the spans on token boundaries without overlaps, and the issues."""
     layers = (
         ("entities", [(s.id, s.label, s) for s in document.entities]),
         ("triggers", [(e.id, e.type, e.trigger) for e in document.events]),
     )
     issues: list[AlignmentIssue] = []
-    tags: list[list[Any]] = []
-    for number, (layer, spans) in enumerate(layers):
+    kept_layers: list[list[_Aligned]] = []
+    for layer, spans in layers:
         aligned = []
         for order, (span_id, label, span) in enumerate(spans):
             found, issue = _align(tokens, _Aligned(span_id, label, (), span.start, span.end, order))
@@ -139,14 +153,27 @@ def _document_token_rows(
                 issues.append(AlignmentIssue(document.article.id, span_id, layer, issue))
             if found is not None:
                 aligned.append(found)
-        kept, dropped = _without_overlaps(aligned, text)
+        kept, dropped = _without_overlaps(aligned, tokens.text)
         issues += [AlignmentIssue(document.article.id, span_id, layer, what) for span_id, what in dropped]
-        layer_tags = _bio(kept, len(columns))
+        kept_layers.append(kept)
+    return kept_layers, issues
+
+
+def _document_token_rows(
+    document: Document, sdoc: Doc, tag_ids: TagIds | None
+) -> tuple[list[dict[str, Any]], list[AlignmentIssue]]:
+    tokens = _tokens(document, sdoc)
+    kept, issues = _kept_spans(document, tokens)
+    text, sentence_of, space = tokens.text, tokens.sentence_of, tokens.space
+    starts, lengths = tokens.starts, tokens.lengths
+    tags: list[list[Any]] = []
+    for number, layer_spans in enumerate(kept):
+        layer_tags = _bio(layer_spans, len(starts))
         tags.append(layer_tags if tag_ids is None else [tag_ids[number][tag] for tag in layer_tags])
     rows: list[dict[str, Any]] = []
     first = 0
-    for last in range(1, len(columns) + 1):
-        if last < len(columns) and sentence_of[last] == sentence_of[first]:
+    for last in range(1, len(starts) + 1):
+        if last < len(starts) and sentence_of[last] == sentence_of[first]:
             continue
         kept_tokens = [i for i in range(first, last) if not space[i]]
         first = last
