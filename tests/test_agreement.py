@@ -13,11 +13,11 @@ from annotate.quality.agreement import (
     pairwise_span_f1,
     per_annotator,
     simple_tokens,
-    throughput,
     token_agreement,
     token_labels,
 )
 from annotate.quality.metrics import PRF
+from annotate.quality.throughput import throughput
 
 TEXT = "John Smith visited Paris ."
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from itertools import combinations
 from typing import Literal, TypedDict
 
@@ -47,7 +47,6 @@ __all__ = [
     "pairwise_span_f1",
     "per_annotator",
     "simple_tokens",
-    "throughput",
     "token_agreement",
     "token_labels",
 ]
@@ -66,13 +65,6 @@ class AnnotatorAgreement(TypedDict):
     tasks: int
     entity_f1_vs_others: float | None
     trigger_f1_vs_others: float | None
-
-
-class Throughput(TypedDict):
-    """Tasks one annotator submitted and their median lead time in seconds (``None``: unknown)."""
-
-    tasks: int
-    median_lead_time: float | None
 
 
 class AgreementCounts:
@@ -292,23 +284,3 @@ def _argument_counts(doc_a: Document, doc_b: Document) -> Counter[tuple[str, str
                 for (role, _, _), n in keys.items():
                     totals[(role, kind)] += n
     return totals
-
-
-def throughput(annotations: Iterable[tuple[str, float | None]]) -> dict[str, Throughput]:
-    """Count each annotator's submitted tasks and the median lead time (seconds) of those timed.
-
-    Args:
-        annotations: ``(annotator, lead time in seconds or None)`` per submitted annotation.
-
-    Returns:
-        Per annotator (sorted), ``tasks`` and ``median_lead_time`` (``None`` if none was timed).
-    """
-    times: dict[str, list[float | None]] = defaultdict(list)
-    for name, lead_time in annotations:
-        times[name].append(lead_time)
-    summary: dict[str, Throughput] = {}
-    for name in sorted(times):
-        timed = [t for t in times[name] if t is not None]
-        median = statistics.median(timed) if timed else None
-        summary[name] = Throughput(tasks=len(times[name]), median_lead_time=median)
-    return summary

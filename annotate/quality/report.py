@@ -22,9 +22,10 @@ from annotate.document import Document
 from annotate.errors import EvaluationError
 from annotate.export.gold import annotation_order, annotator_id, select_gold
 from annotate.labelstudio.reader import prediction_to_document
-from annotate.quality.agreement import AgreementCounts, throughput
+from annotate.quality.agreement import AgreementCounts
 from annotate.quality.compare import LAYERS, Accepted, Comparison, SpanOutcome, compare_by_model_version
 from annotate.quality.metrics import PRF
+from annotate.quality.throughput import throughput
 from annotate.schema import Schema
 
 T = TypeVar("T", PRF, SpanOutcome, Accepted)

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotate.errors import UncertainWriteError
-from annotate.studio.client import RemoteTask, Studio
+from annotate.studio.client import Studio
+from annotate.studio.taskapi import RemoteTask
 
 #: Times a write whose answer was lost is checked and what is missing sent again.
 ATTEMPTS = 4

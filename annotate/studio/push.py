@@ -29,10 +29,11 @@ from annotate.errors import AlignmentError
 from annotate.labelstudio.validation import task_problems
 from annotate.schema import Schema
 from annotate.studio.batches import Batch, Sender
-from annotate.studio.client import Project, RemoteTask, Studio
+from annotate.studio.client import Project, Studio
 from annotate.studio.importer import ImportStats, add_predictions, import_batch, repair_duplicates
 from annotate.studio.lock import push_lock
 from annotate.studio.projects import ensure_project
+from annotate.studio.taskapi import RemoteTask
 
 DEFAULT_BATCH_SIZE = 500
 
