@@ -103,8 +103,8 @@ def run_report(snapshot: Path, out: Path) -> dict[str, Any]:
     report = build_report(read_snapshot(snapshot), schema)
     seconds = time.perf_counter() - start
     produced = (
-        f"{report['tasks']:,} tasks, {report['gold_tasks']:,} gold, agreement on "
-        f"{report['agreement']['tasks']:,} tasks, {len(report['prediction_vs_gold'])} model versions"
+        f"{report.tasks:,} tasks, {report.gold_tasks:,} gold, agreement on "
+        f"{report.agreement.tasks:,} tasks, {len(report.prediction_vs_gold)} model versions"
     )
     return {"seconds": seconds, "peak_mb": peak_rss_mb(), "produced": produced, "rss": "one process"}
 

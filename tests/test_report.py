@@ -53,16 +53,16 @@ def test_report_streamed_equals_the_figures_over_the_whole_snapshot(
     tasks = _tasks(annotated if source == "live" else STORED)
     streamed = build_report(iter(tasks), news_schema)
     gold = select_gold(tasks, news_schema, "latest").documents
-    assert streamed["prediction_vs_gold"] == prediction_vs_gold(tasks, gold, news_schema)
-    assert streamed["agreement"] == annotator_agreement(tasks, news_schema)
-    assert streamed["prediction_vs_gold"] and streamed["gold_tasks"] == len(gold)
+    assert streamed.prediction_vs_gold == prediction_vs_gold(tasks, gold, news_schema)
+    assert streamed.agreement == annotator_agreement(tasks, news_schema)
+    assert streamed.prediction_vs_gold and streamed.gold_tasks == len(gold)
     if source == "live":
-        assert streamed["agreement"]["tasks"] == 2
+        assert streamed.agreement.tasks == 2
 
 
 def test_report_agreement_and_throughput(annotated: Path, news_schema: Schema) -> None:
     """Two annotators share two tasks; the third only skipped; lead times as the annotators spent them."""
-    report = build_report(_tasks(annotated), news_schema)
+    report = build_report(_tasks(annotated), news_schema).to_dict()
     assert report["left_out"] == {"no annotation": 1}
     agreement = report["agreement"]
     assert agreement["tasks"] == 2
@@ -79,7 +79,7 @@ def test_report_agreement_and_throughput(annotated: Path, news_schema: Schema) -
 
 def test_report_prediction_vs_gold_counts_the_work_saved(annotated: Path, news_schema: Schema) -> None:
     """The gold keeps 4 entity corrections (3 in the seed, Kherson in unicode); the rest were accepted."""
-    report = build_report(_tasks(annotated), news_schema)
+    report = build_report(_tasks(annotated), news_schema).to_dict()
     [section] = report["prediction_vs_gold"].values()
     accepted, total = section["accepted_unchanged"]["entity"]["ALL"]
     assert (

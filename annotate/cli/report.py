@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -14,6 +14,7 @@ from annotate.cli.studio_sync import InsecureOpt, KeyOpt, UrlOpt, snapshot_sourc
 from annotate.export.build import read_snapshot
 from annotate.quality.html import write_report_html
 from annotate.quality.report import build_report
+from annotate.quality.results import QualityReport
 from annotate.schema import load_schema
 
 
@@ -44,46 +45,42 @@ def report_cli(
         report = build_report(read_snapshot(source), loaded, title=title)
     _print_summary(report)
     if json_out is not None:
-        write_json(json_out, report)
+        write_json(json_out, report.to_dict())
         out.print(f"wrote {json_out}")
     if html_out is not None:
-        write_report_html(html_out, report)
+        write_report_html(html_out, report.to_dict())
         out.print(f"wrote {html_out}")
 
 
-def _print_summary(report: dict[str, Any]) -> None:
-    out.print(
-        f"{report['tasks']} tasks, {report['gold_tasks']} with gold; left out: {report['left_out'] or 'none'}"
-    )
+def _print_summary(report: QualityReport) -> None:
+    left_out = report.left_out or "none"
+    out.print(f"{report.tasks} tasks, {report.gold_tasks} with gold; left out: {left_out}")
     table = Table(title="pre-annotation vs gold (F1)")
     for column in ("model version", "entities", "triggers", "arguments", "accepted unchanged"):
         table.add_column(column, no_wrap=column != "model version")
-    for version, section in report["prediction_vs_gold"].items():
-        accepted = [
-            section["accepted_unchanged"][layer].get("ALL", [0, 0]) for layer in ("entity", "trigger")
-        ]
-        done, total = sum(a for a, _ in accepted), sum(t for _, t in accepted)
+    for version, quality in report.prediction_vs_gold.items():
+        accepted = quality.accepted()
+        done, total = accepted.accepted, accepted.total
         table.add_row(
             version,
-            f"{section['entities']['ALL']['f1']:.3f}",
-            f"{section['events']['trigger_classification']['f1']:.3f}",
-            f"{section['events']['argument_classification']['f1']:.3f}",
+            f"{quality.entities['ALL'].f1:.3f}" if "ALL" in quality.entities else "-",
+            f"{quality.events['trigger_classification'].f1:.3f}",
+            f"{quality.events['argument_classification'].f1:.3f}",
             f"{done}/{total}" + (f" ({done / total:.0%})" if total else ""),
         )
     out.print(table)
-    agreement = report["agreement"]
-    if agreement.get("tasks"):
-        entity, trigger = agreement["entity"], agreement["trigger"]
+    agreement = report.agreement
+    entity, trigger, argument = agreement.entity, agreement.trigger, agreement.argument
+    if entity is not None and trigger is not None and argument is not None:
         out.print(
-            f"agreement on {agreement['tasks']} tasks ({len(agreement['annotators'])} annotators): "
-            f"entity F1 {entity['exact']['ALL']['f1']:.3f} exact / "
-            f"{entity['overlap']['ALL']['f1']:.3f} overlap, kappa {entity['kappa']:.3f}, "
-            f"alpha {entity['alpha']:.3f}; trigger F1 {trigger['exact']['ALL']['f1']:.3f}, "
-            f"arguments F1 {agreement['argument']['f1']:.3f}"
+            f"agreement on {agreement.tasks} tasks ({len(agreement.annotators)} annotators): "
+            f"entity F1 {entity.exact['ALL'].f1:.3f} exact / {entity.overlap['ALL'].f1:.3f} overlap, "
+            f"kappa {entity.kappa:.3f}, alpha {entity.alpha:.3f}; trigger F1 {trigger.exact['ALL'].f1:.3f}, "
+            f"arguments F1 {argument.f1:.3f}"
         )
     else:
         out.print("agreement: no task has two annotators yet")
-    for annotator, figures in sorted(report["throughput"].items()):
+    for annotator, figures in sorted(report.throughput.items()):
         lead = figures["median_lead_time"]
         median = f"{lead} s" if lead is not None else "unknown"
         out.print(f"annotator {annotator}: {figures['tasks']} tasks, median lead time {median}")

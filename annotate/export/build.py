@@ -103,7 +103,7 @@ def export(
 
     ``options`` are those of ``build_dataset``. ``workers`` is the number of processes that read a
     large snapshot file (``read_snapshot``) at once; default: one per CPU, at most 4. The card
-    quotes ``quality`` (``annotate.quality.report.quality_summary``), or with ``measure_quality``
+    quotes ``quality`` (``QualityReport.summary()``), or with ``measure_quality``
     the figures of ``tasks`` themselves, counted in the same pass (and the same processes).
 
     ``license`` (a Hub licence id) goes into the card; it is required with ``push_to_hub``. With

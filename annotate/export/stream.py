@@ -40,7 +40,7 @@ from annotate.export.splits import (
 )
 from annotate.export.stage import StagedChunk, StageOptions, spill_schema, stage_tokenizer
 from annotate.export.writer import write_configs
-from annotate.quality.report import ReportAccumulator, quality_summary
+from annotate.quality.report import ReportAccumulator
 from annotate.schema import Schema
 
 SILVER = "silver"
@@ -104,7 +104,7 @@ def write_export(
         raise no_gold_error(left_out)
     check_unique(ids, [source for chunk in chunks for source in chunk.sources])
     if measure_quality and quality is None:
-        quality = quality_summary(measured.report(name))
+        quality = measured.report(name).summary()
     del measured
     signatures: dict[
         str, Signature

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -23,51 +22,18 @@ from annotate.errors import EvaluationError
 from annotate.export.gold import annotation_order, annotator_id, select_gold
 from annotate.labelstudio.reader import prediction_to_document
 from annotate.quality.agreement import AgreementCounts
-from annotate.quality.compare import LAYERS, Accepted, Comparison, SpanOutcome, compare_by_model_version
+from annotate.quality.compare import Accepted, Comparison, SpanOutcome, compare_by_model_version
 from annotate.quality.metrics import PRF
+from annotate.quality.results import AgreementSection, QualityReport, VersionQuality
 from annotate.quality.throughput import throughput
 from annotate.schema import Schema
 
 T = TypeVar("T", PRF, SpanOutcome, Accepted)
 
 
-def _prf(prf: PRF) -> dict[str, float]:
-    return {
-        "precision": round(prf.precision, 4),
-        "recall": round(prf.recall, 4),
-        "f1": round(prf.f1, 4),
-        "tp": prf.tp,
-        "fp": prf.fp,
-        "fn": prf.fn,
-    }
-
-
-def _table(scores: dict[str, PRF]) -> dict[str, dict[str, float]]:
-    return {name: _prf(prf) for name, prf in scores.items()}
-
-
-def _comparison_section(found: Comparison) -> dict[str, Any]:
-    events = _table(found["events"])
-    events |= {f"role:{role}": _prf(prf) for role, prf in found["argument_roles"].items()}
-    return {
-        "entities": _table(found["entities"]),
-        "events": events,
-        "outcomes": {
-            layer: {label: asdict(outcome) for label, outcome in outcomes.items()}
-            for layer, outcomes in found["outcomes"].items()
-        },
-        "confusion": {
-            layer: [[pred, gold, count] for (pred, gold), count in sorted(matrix.items())]
-            for layer, matrix in found["confusion"].items()
-        },
-        "accepted_unchanged": {
-            layer: {label: [a.accepted, a.total] for label, a in shares.items()}
-            for layer, shares in found["accepted_unchanged"].items()
-        },
-    }
-
-
-def prediction_vs_gold(tasks: list[dict[str, Any]], gold: list[Document], schema: Schema) -> dict[str, Any]:
+def prediction_vs_gold(
+    tasks: list[dict[str, Any]], gold: list[Document], schema: Schema
+) -> dict[str, VersionQuality]:
     """Compare each model version's predictions with the gold of the same tasks, all in memory."""
     gold_ids = {doc.article.id for doc in gold}
     predicted: list[Document] = []
@@ -76,7 +42,7 @@ def prediction_vs_gold(tasks: list[dict[str, Any]], gold: list[Document], schema
             for prediction in task.get("predictions") or []:
                 predicted.append(prediction_to_document(task, prediction, schema)[0])
     by_version = compare_by_model_version(predicted, gold, by_type=False)
-    return {version: _comparison_section(found) for version, found in by_version.items()}
+    return {version: VersionQuality.of(found) for version, found in by_version.items()}
 
 
 def _shared_tasks(documents: list[Document]) -> dict[str, dict[str, Document]]:
@@ -87,36 +53,12 @@ def _shared_tasks(documents: list[Document]) -> dict[str, dict[str, Document]]:
     return {doc_id: docs for doc_id, docs in by_task.items() if len(docs) >= 2}
 
 
-def annotator_agreement(tasks: list[dict[str, Any]], schema: Schema) -> dict[str, Any]:
+def annotator_agreement(tasks: list[dict[str, Any]], schema: Schema) -> AgreementSection:
     """Agreement on the tasks that two or more annotators completed, all in memory."""
     counts = AgreementCounts()
     for doc_id, docs in sorted(_shared_tasks(select_gold(tasks, schema, "per-annotator").documents).items()):
         counts.add(doc_id, docs)
-    return agreement_section(counts)
-
-
-def agreement_section(counts: AgreementCounts) -> dict[str, Any]:
-    """The agreement figures of the tasks two or more annotators completed."""
-    section: dict[str, Any] = {"tasks": counts.tasks, "annotators": sorted(counts.annotator_tasks)}
-    if not counts.tasks:
-        return section
-    for layer in LAYERS:
-        tokens = counts.token_agreement(layer)
-        section[layer] = {
-            "exact": _table(counts.span_f1(layer, "exact")),
-            "overlap": _table(counts.span_f1(layer, "overlap")),
-            "kappa": round(tokens["kappa"], 4),
-            "alpha": round(tokens["alpha"], 4),
-        }
-    arguments = counts.argument_agreement()
-    total = arguments.get("ALL", PRF())
-    section["argument"] = {
-        "f1": round(total.f1, 4),
-        "pairs": total.tp + total.fp + total.fn,
-        "roles": _table(arguments),
-    }
-    section["per_annotator"] = counts.per_annotator()
-    return section
+    return AgreementSection.of(counts)
 
 
 class ReportAccumulator:
@@ -185,26 +127,24 @@ class ReportAccumulator:
         self.agreement.merge(other.agreement)
         self.lead_times += other.lead_times
 
-    def report(self, title: str) -> dict[str, Any]:
-        """The whole report as a JSON-ready dict (the shape ``annotate.quality.html`` renders)."""
-        return {
-            "title": title,
-            "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-            "schema_version": self.schema.version,
-            "tasks": self.tasks,
-            "gold_tasks": len(self.gold_ids),
-            "left_out": dict(self.left_out),
-            "prediction_vs_gold": {
-                v: _comparison_section(self.by_version[v]) for v in sorted(self.by_version)
-            },
-            "agreement": agreement_section(self.agreement),
-            "throughput": dict(throughput(self.lead_times)),
-        }
+    def report(self, title: str) -> QualityReport:
+        """The whole report (``QualityReport.to_dict`` is the shape ``annotate.quality.html`` renders)."""
+        return QualityReport(
+            title=title,
+            generated=datetime.now(UTC).isoformat(timespec="seconds"),
+            schema_version=self.schema.version,
+            tasks=self.tasks,
+            gold_tasks=len(self.gold_ids),
+            left_out=dict(self.left_out),
+            prediction_vs_gold={v: VersionQuality.of(self.by_version[v]) for v in sorted(self.by_version)},
+            agreement=AgreementSection.of(self.agreement),
+            throughput=dict(throughput(self.lead_times)),
+        )
 
 
 def build_report(
     tasks: Iterable[dict[str, Any]], schema: Schema, *, title: str = "annotate quality report"
-) -> dict[str, Any]:
+) -> QualityReport:
     """The whole report of ``tasks``, read once as a stream (see the module doc)."""
     accumulator = ReportAccumulator(schema)
     for task in tasks:
@@ -240,29 +180,3 @@ def _sum(a: Mapping[str, T], b: Mapping[str, T]) -> dict[str, T]:
     for label, value in b.items():
         summed[label] = summed[label] + value if label in summed else value
     return summed
-
-
-def quality_summary(report: dict[str, Any]) -> dict[str, Any]:
-    """The headline figures of a report, small enough for a dataset card."""
-    summary: dict[str, Any] = {"gold_tasks": report.get("gold_tasks", 0)}
-    for version, section in (report.get("prediction_vs_gold") or {}).items():
-        shares = [section["accepted_unchanged"][layer].get("ALL", [0, 0]) for layer in ("entity", "trigger")]
-        accepted, total = sum(a for a, _ in shares), sum(t for _, t in shares)
-        summary.setdefault("pre_annotation_vs_gold", {})[version] = {
-            "entity_f1": section["entities"].get("ALL", {}).get("f1"),
-            "trigger_classification_f1": section["events"]["trigger_classification"]["f1"],
-            "argument_classification_f1": section["events"]["argument_classification"]["f1"],
-            "spans_accepted_unchanged": f"{accepted}/{total}",
-        }
-    agreement = report.get("agreement") or {}
-    if agreement.get("tasks"):
-        summary["agreement"] = {
-            "tasks": agreement["tasks"],
-            "annotators": len(agreement["annotators"]),
-            "entity_f1_exact": agreement["entity"]["exact"]["ALL"]["f1"],
-            "entity_kappa": agreement["entity"]["kappa"],
-            "entity_alpha": agreement["entity"]["alpha"],
-            "trigger_f1_exact": agreement["trigger"]["exact"]["ALL"]["f1"],
-            "argument_f1": agreement["argument"]["f1"],
-        }
-    return summary
