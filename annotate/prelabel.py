@@ -18,7 +18,6 @@ from __future__ import annotations
 import multiprocessing
 import re
 import signal
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from annotate.pipeline import ENTITIES_KEY, EVENTS_KEY, build_nlp, model_version
 from annotate.pipeline.mention import mention_of
 from annotate.schema import Schema
 from annotate.taskfile import write_tasks, written_task_file
+from annotate.workers import ordered_map
 
 DEFAULT_BATCH_SIZE = 64
 #: Longest text given to spaCy at once; longer articles are parsed in pieces.
@@ -208,14 +208,8 @@ def _run(
         return
     _WORKER.update(nlp=nlp, convert=convert, version=version)
     try:
-        with multiprocessing.get_context("fork").Pool(n_process, initializer=_quiet_worker) as pool:
-            pending: deque[Any] = deque()
-            for batch in batches:
-                pending.append(pool.apply_async(_work, (batch,)))
-                if len(pending) >= 2 * n_process:
-                    yield from pending.popleft().get()
-            while pending:
-                yield from pending.popleft().get()
+        for done in ordered_map(_work, batches, workers=n_process, start="fork", initializer=_quiet_worker):
+            yield from done
     finally:
         _WORKER.clear()
 

@@ -11,12 +11,9 @@ Anything else is staged in this process, ``CHUNK_TASKS`` tasks at a time.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import pickle
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,7 @@ from typing import Any
 from annotate.errors import ExportError
 from annotate.export.snapshot import MalformedLine, Snapshot, byte_ranges, parse_range
 from annotate.export.stage import StagedChunk, StageOptions, gc_paused, stage_chunk, stage_tokenizer
+from annotate.workers import ordered_map
 
 #: Tasks per chunk when staging in this process.
 CHUNK_TASKS = 64
@@ -75,38 +73,32 @@ def stage_all(
 def _in_workers(snapshot: Snapshot, options: StageOptions, workers: int) -> Iterator[StagedChunk]:
     # The options go through a file: a worker that dies while starting (e.g. re-running an
     # unguarded main script) would leave the parent blocked on a pipe larger than its buffer.
+    # Spawned, not forked: the parent may run threads.
     settings = options.spill / "options.pickle"
     settings.write_bytes(pickle.dumps(options))
-    context = multiprocessing.get_context("spawn")  # not fork: the parent may run threads
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(settings,))
-    try:
-        ranges = enumerate(byte_ranges(snapshot.path, CHUNK_BYTES))
-        pending: deque[Future[StagedChunk]] = deque()
-
-        def submit() -> None:
-            for number, (start, end) in itertools.islice(ranges, 1):
-                pending.append(pool.submit(_stage_range, snapshot.path, start, end, number))
-
-        for _ in range(2 * workers):
-            submit()
-        lines = 0
-        while pending:
-            future = pending.popleft()
-            try:
-                submit()
-                staged = future.result()
-            except MalformedLine as error:
-                raise snapshot.malformed(lines + error.line, error.msg) from None
-            except BrokenProcessPool:
-                raise ExportError(
-                    "a worker process of the export stopped (its error is above). Called from a "
-                    'script? Guard the call with `if __name__ == "__main__":` (worker processes '
-                    "import the main module), or pass workers=1"
-                ) from None
-            lines += staged.lines
-            yield staged
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    ranges = [
+        (snapshot.path, start, end, number)
+        for number, (start, end) in enumerate(byte_ranges(snapshot.path, CHUNK_BYTES))
+    ]
+    staged_chunks = ordered_map(
+        _stage_range, ranges, workers=workers, start="spawn", initializer=_start, initargs=(settings,)
+    )
+    lines = 0
+    while True:
+        try:
+            staged = next(staged_chunks, None)
+        except MalformedLine as error:
+            raise snapshot.malformed(lines + error.line, error.msg) from None
+        except BrokenProcessPool:
+            raise ExportError(
+                "a worker process of the export stopped (its error is above). Called from a "
+                'script? Guard the call with `if __name__ == "__main__":` (worker processes '
+                "import the main module), or pass workers=1"
+            ) from None
+        if staged is None:
+            return
+        lines += staged.lines
+        yield staged
 
 
 def _start(settings: Path) -> None:
@@ -115,7 +107,8 @@ def _start(settings: Path) -> None:
     stage_tokenizer(options.model)  # load the pipeline while the first chunk is read
 
 
-def _stage_range(path: Path, start: int, end: int, number: int) -> StagedChunk:
+def _stage_range(chunk: tuple[Path, int, int, int]) -> StagedChunk:
+    path, start, end, number = chunk
     assert _options is not None, "worker not started with _start"
     with gc_paused():
         tasks, lines = parse_range(path, start, end)
