@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run stop test test-fast test-browser lint chromium bench clean
+.PHONY: setup run stop test test-fast test-browser lint chromium postgresql bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,10 +31,10 @@ lint: $(STAMP)
 # `make test` is what CI runs: the checks, then the whole suite, the browser tests (pytest.mark.browser:
 # the Label Studio editor in Chromium) included. `make test-fast` leaves those out; `make test-browser`
 # runs only them (ANNOTATE_UPDATE_DOCS=1 also refreshes docs/annotator-view.png).
-test: lint chromium
+test: lint chromium postgresql
 	$(BIN)/python -m pytest
 
-test-fast: lint
+test-fast: lint postgresql
 	$(BIN)/python -m pytest -m "not browser"
 
 test-browser: lint chromium
@@ -53,6 +53,16 @@ chromium:
 	  fi; \
 	fi
 
+# Label Studio on PostgreSQL (`annotate studio up --database postgresql`) needs Debian's postgresql
+# package: installed here when missing and this runs as root with apt, otherwise the command is printed.
+postgresql:
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq postgresql; \
+	  else \
+	    echo "the PostgreSQL tests need it: run  sudo apt-get install postgresql" >&2; exit 1; \
+	  fi; \
+	fi
 
 # Benchmarks (quick sizes, a few minutes on 2 cores); each prints ratios against a baseline run beside it.
 bench: $(STAMP)

@@ -12,6 +12,7 @@ import typer
 from annotate.cli._util import err, out, reports_errors, studio_app
 from annotate.errors import StudioError
 from annotate.studio.credentials import DEFAULT_DIR
+from annotate.studio.database import choose_database
 from annotate.studio.server import DEFAULT_PORT, LocalServer, status, stop_background
 
 DirOpt = Annotated[
@@ -37,6 +38,21 @@ def up_cli(
         bool,
         typer.Option("--background", "-b", help="Leave the server running and return; stop it with down."),
     ] = False,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="sqlite (default) or postgresql: a local PostgreSQL of its own in the data dir, started "
+            "and stopped with Label Studio. Chosen once per --dir.",
+        ),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="An existing PostgreSQL server, postgresql://USER@HOST:PORT/NAME (password in PGPASSWORD).",
+        ),
+    ] = None,
 ) -> None:
     """Start Label Studio; the first start on a new --dir creates the admin and takes a while."""
     running = status(data_dir)
@@ -45,10 +61,12 @@ def up_cli(
             f"Label Studio is already running at {running}; credentials in {data_dir / 'credentials.json'}"
         )
         return
-    server = LocalServer(data_dir, port=port)
+    chosen = choose_database(data_dir, database, database_url)
+    server = LocalServer(data_dir, port=port, database=chosen)
     err.print(f"starting Label Studio in {data_dir} (log: {server.log_path}) ...")
     creds = server.start()
-    out.print(f"Label Studio is running at {creds.url}")
+    where = "SQLite" if chosen.engine == "sqlite" else f"PostgreSQL on {chosen.host}:{chosen.port}"
+    out.print(f"Label Studio is running at {creds.url} ({where})")
     out.print(f"log in as {creds.username}; credentials in {server.credentials_path} (mode 600)")
     if background:
         out.print(f"stop it with: annotate studio down --dir {data_dir}")
@@ -70,7 +88,7 @@ def up_cli(
 @studio_app.command("down")
 @reports_errors
 def down_cli(data_dir: DirOpt = DEFAULT_DIR) -> None:
-    """Stop the server started with `annotate studio up --background`."""
+    """Stop the server started with `annotate studio up --background` (and its local PostgreSQL)."""
     if stop_background(data_dir):
         out.print(f"stopped the Label Studio server on {data_dir}")
     else:

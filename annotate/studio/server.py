@@ -31,6 +31,7 @@ from annotate.studio.credentials import (
     load_credentials,
     save_credentials,
 )
+from annotate.studio.database import POSTGRES_DIR, Database, LocalPostgres, load_database
 
 DEFAULT_PORT = 8080
 DEFAULT_USERNAME = "admin@annotate.local"
@@ -71,11 +72,15 @@ _LOOPBACK_BACKENDS = {
 def make_private(data_dir: Path) -> None:
     """Take every permission of other users off ``data_dir`` and what it holds (mode 700 for
     folders, 600 for files at most): the database holds the admin's token and the annotations.
+    A local PostgreSQL's own folder is left to it (it keeps it at 700 and refuses to start
+    otherwise); running as root, the postgres user may pass through ``data_dir`` (711) to reach it.
 
     Raises:
         StudioError: a file there belongs to someone else and cannot be changed.
     """
-    for path in [data_dir, *data_dir.rglob("*")]:
+    postgres = data_dir / POSTGRES_DIR
+    paths = [p for p in data_dir.rglob("*") if postgres not in p.parents and p != postgres]
+    for path in [data_dir, *paths]:
         try:
             info = path.lstat()
             if not stat.S_ISLNK(info.st_mode) and info.st_mode & 0o077:
@@ -84,6 +89,8 @@ def make_private(data_dir: Path) -> None:
             continue
         except PermissionError:
             raise StudioError(f"cannot make {path} private to this user; check who owns {data_dir}") from None
+    if postgres.exists() and os.geteuid() == 0:
+        data_dir.chmod(0o711)
 
 
 def _executable() -> str:
@@ -141,11 +148,13 @@ class LocalServer:
         port: int = DEFAULT_PORT,
         host: str = "127.0.0.1",
         env: Mapping[str, str] | None = None,
+        database: Database | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port
         self.host = host
         self.env = dict(env or {})
+        self.database = database or load_database(self.data_dir) or Database()
         self.credentials_path = self.data_dir / CREDENTIALS_FILE
         self.log_path = self.data_dir / LOG_FILE
         self._process: subprocess.Popen[bytes] | None = None
@@ -188,6 +197,8 @@ class LocalServer:
                 "stop it with `annotate studio down`"
             )
         _check_port_free(self.host, self.port)
+        if self.database.local:
+            LocalPostgres(self.data_dir, self.database).start()
         creds = self._credentials_for_start()
         data_dir = str(self.data_dir.resolve())
         environment = {key: value for key, value in os.environ.items() if key not in _SCRUBBED}
@@ -195,6 +206,7 @@ class LocalServer:
             _QUIET | _LOOPBACK_BACKENDS | {"LABEL_STUDIO_BASE_DATA_DIR": data_dir}
         )  # else settings touch ~/.local first
         environment |= {"LABEL_STUDIO_PASSWORD": creds.password, "LABEL_STUDIO_USER_TOKEN": creds.token}
+        environment |= self.database.environment()  # PostgreSQL's password too: by environment only
         environment |= self.env
         argv = [
             executable,
@@ -295,6 +307,8 @@ class LocalServer:
         if _read_pid(self.data_dir) == process.pid:
             (self.data_dir / PID_FILE).unlink(missing_ok=True)
         self._process = None
+        if self.database.local:
+            LocalPostgres(self.data_dir, self.database).stop()
 
     def __enter__(self) -> LocalServer:
         self.start()
@@ -305,8 +319,17 @@ class LocalServer:
 
 
 def stop_background(data_dir: Path, timeout: float = 30) -> bool:
-    """Stop the server started in the background on ``data_dir``; False if none was running."""
+    """Stop the server started in the background on ``data_dir``, then its local PostgreSQL; False
+    if neither was running."""
     data_dir = Path(data_dir)
+    stopped = _stop_server(data_dir, timeout)
+    database = load_database(data_dir)
+    if database is not None and database.local:
+        stopped |= LocalPostgres(data_dir, database).stop()
+    return stopped
+
+
+def _stop_server(data_dir: Path, timeout: float) -> bool:
     pid = _read_pid(data_dir)
     if pid is None or _server_argv(pid, data_dir) is None:  # none, or a stale pid file
         (data_dir / PID_FILE).unlink(missing_ok=True)
