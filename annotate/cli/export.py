@@ -13,6 +13,7 @@ from annotate.cli.studio_sync import InsecureOpt, KeyOpt, UrlOpt, snapshot_sourc
 from annotate.errors import ExportError
 from annotate.export.build import FORMATS, REPORT_FILE, check_hub_license, export, read_snapshot
 from annotate.export.gold import POLICIES
+from annotate.export.silver import with_silver_tasks
 from annotate.export.target import check_target, folder_name
 from annotate.schema import load_schema
 
@@ -101,6 +102,15 @@ def export_cli(
             "documents config keeps every entity with its mention type.",
         ),
     ] = False,
+    silver_from: Annotated[
+        list[Path],
+        typer.Option(
+            "--silver-from",
+            exists=True,
+            help="Task file whose predictions become the silver split (e.g. what push --sample left out); "
+            "articles that are also in the project are left out of it.",
+        ),
+    ] = [],  # noqa: B006 - typer needs a literal default
     license: Annotated[
         str | None,
         typer.Option(
@@ -127,8 +137,10 @@ def export_cli(
     if no_quality and figures is None:
         figures = {"not_measured": "exported with --no-quality; see `annotate report --from SNAPSHOT`"}
     with snapshot_source(project, snapshot, url, api_key, "export", insecure=insecure) as source:
+        pulled = read_snapshot(source)
+        tasks = with_silver_tasks(pulled, silver_from) if silver_from else pulled
         report = export(
-            read_snapshot(source),
+            tasks,
             target,
             loaded,
             name=name,
@@ -138,7 +150,7 @@ def export_cli(
             policy=policy,
             ratios=_ratios(splits),
             seed=seed,
-            silver=silver,
+            silver=silver or bool(silver_from),
             allow_invalid=allow_invalid,
             model=model,
             push_to_hub=push_to_hub,

@@ -26,7 +26,7 @@ from annotate.errors import ExportError
 from annotate.schema import load_schema
 from annotate.studio.client import Studio
 from annotate.studio.connection import KEY_ENV, URL_ENV
-from annotate.studio.inputs import push_paths
+from annotate.studio.inputs import Sampling, push_paths
 from annotate.studio.pull import DEFAULT_PAGE_SIZE, pull
 from annotate.studio.push import DEFAULT_BATCH_SIZE, PushReport
 
@@ -87,12 +87,43 @@ def push_cli(
             "Studio or was not made by annotate (annotations on labels it drops are orphaned).",
         ),
     ] = False,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            "--sample",
+            min=0,
+            help="Push only this many tasks, the ones worth annotating (--strategy); the others are "
+            "written to --rest as silver predictions.",
+        ),
+    ] = None,
+    strategy: Annotated[
+        str,
+        typer.Option(
+            "--strategy",
+            help="How --sample chooses: random, uncertain (lowest prediction confidence first) or "
+            "stratified (rare event types first).",
+        ),
+    ] = "uncertain",
+    rest: Annotated[
+        Path | None,
+        typer.Option(
+            "--rest", help="Task file for the tasks --sample leaves out (default: INPUT.rest.json)."
+        ),
+    ] = None,
+    seed: Annotated[
+        str, typer.Option("--seed", help="Seed of the random order --sample draws.")
+    ] = "annotate",
 ) -> None:
     """Push tasks with predictions to a project; running it again creates nothing twice."""
 
     def waiting() -> None:
         err.print(f"another push to project {project!r} is running on this machine; waiting for it to end")
 
+    sampling = None
+    if sample is not None:
+        first = paths[0]
+        target = rest or first.with_name(f"{first.stem}.rest.json")
+        sampling = Sampling(sample, strategy, target, seed)
     with progress_bar("pushing") as advance:
         report = push_paths(
             paths,
@@ -108,6 +139,15 @@ def push_cli(
             replace_config=replace_config,
             on_task=advance,
             on_wait=waiting,
+            sample=sampling,
+        )
+    if report.sample is not None and sampling is not None:
+        found = report.sample
+        types = len(found.event_types)
+        out.print(
+            f"sampled {len(found.chosen)} of {len(found.chosen) + len(found.rest)} tasks ({found.strategy}; "
+            f"{len(found.covered)} of {types} predicted event types covered); the other "
+            f"{len(found.rest)} written to {sampling.rest} as silver predictions"
         )
     _print_push(project, report)
 

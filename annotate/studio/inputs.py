@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from annotate.articles import MAX_ARTICLE_CHARS, ReadReport, read_articles
+from annotate.atomic import check_output
+from annotate.sampling import sample_tasks
 from annotate.schema import Schema
 from annotate.studio.client import Studio
 from annotate.studio.push import DEFAULT_BATCH_SIZE, PushReport, push
-from annotate.taskfile import read_task_file
+from annotate.taskfile import read_task_file, write_tasks, written_task_file
 
 
 def push_paths(
@@ -28,9 +31,12 @@ def push_paths(
     replace_config: bool = False,
     on_task: Callable[[], None] | None = None,
     on_wait: Callable[[], None] | None = None,
+    sample: Sampling | None = None,
 ) -> PushReport:
     """Read every task file first (a bad one fails before anything is sent), connect, then push
-    the task files' tasks as they are and the articles pre-labelled on the way.
+    the task files' tasks as they are and the articles pre-labelled on the way. With ``sample``,
+    only the tasks it chooses are pushed (``annotate.sampling``); the others are written to
+    ``sample.rest`` as silver predictions (``report.sample`` says what was chosen).
 
     Raises:
         ArticleError: a task file or an article cannot be read (articles: unless ``skip_invalid``;
@@ -65,18 +71,46 @@ def push_paths(
             number -= len(tasks)
         return f"article {number} of {', '.join(map(str, article_paths))}"
 
+    chosen: Iterable[dict[str, Any]] = all_tasks()
+    describe: Callable[[int], str] = source_of
+    sampled = None
+    if sample is not None:
+        check_output(sample.rest, ours=written_task_file, what="a task file annotate wrote")
+        everything = list(chosen)
+        names = {id(task): source_of(number) for number, task in enumerate(everything, start=1)}
+        sampled = sample_tasks(everything, sample.n, sample.strategy, sample.seed)
+        write_tasks(sample.rest, sampled.rest)
+        chosen = sampled.chosen
+        kept = [names[id(task)] for task in sampled.chosen]
+
+        def describe_sampled(number: int) -> str:  # a chosen task keeps the source it was read from
+            return kept[number - 1]
+
+        describe = describe_sampled
+
     with Studio.connect(url, api_key, insecure=insecure) as studio:
         report = push(
             studio,
             title,
-            all_tasks(),
+            chosen,
             schema,
             batch_size=batch_size,
             replace_config=replace_config,
             on_task=on_task,
             on_wait=on_wait,
-            source_of=source_of,
+            source_of=describe,
             skip_invalid=skip_invalid,
         )
     report.read = read
+    report.sample = sampled
     return report
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Push only ``n`` tasks chosen by ``strategy``; write the others to ``rest``."""
+
+    n: int
+    strategy: str
+    rest: Path
+    seed: str = "annotate"

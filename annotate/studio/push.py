@@ -27,6 +27,7 @@ from typing import Any
 from annotate.articles import Problem, ReadReport
 from annotate.errors import AlignmentError
 from annotate.labelstudio.validation import task_problems
+from annotate.sampling import Sample
 from annotate.schema import Schema
 from annotate.studio.batches import Batch, Sender
 from annotate.studio.client import Project, Studio
@@ -81,6 +82,7 @@ class PushReport:
     imports: ImportStats = field(default_factory=ImportStats)
     read: ReadReport = field(default_factory=ReadReport)
     invalid: list[Problem] = field(default_factory=list)  # tasks skipped with skip_invalid
+    sample: Sample | None = None  # with --sample: what was chosen
 
     @property
     def created(self) -> int:
