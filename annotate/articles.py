@@ -16,7 +16,7 @@ from typing import Any
 from annotate.document import Article
 from annotate.errors import ArticleError
 from annotate.offsets import normalize_with_offsets
-from annotate.records import records
+from annotate.records import Record, records
 
 SUFFIXES = (".txt", ".jsonl", ".json", ".csv", ".parquet")
 META_FIELDS = ("title", "url", "published")
@@ -80,19 +80,10 @@ def read_articles(
     report = report if report is not None else ReadReport()
     seen_text: dict[str, str] = {}
     seen_id: dict[str, str] = {}
-    for path, name in _expand(paths, report):
+    for path, name in expand_paths(paths, report):
         for source, record in records(path):
             try:
-                if isinstance(record, ArticleError):
-                    raise record
-                if path.suffix.lower() == ".txt":
-                    record["file"] = name
-                article = _to_article(record, source)
-                if len(article.text) > max_chars:
-                    raise ArticleError(
-                        f"{source}: the article has {len(article.text):,} characters, more than the limit of "
-                        f"{max_chars:,}; split it into articles, or raise the limit (--max-chars)"
-                    )
+                article = article_of(record, source, path, name, max_chars)
                 digest = text_hash(article.text)
                 if digest in seen_text:
                     report.duplicates.append(Problem(source, f"same text as {seen_text[digest]}"))
@@ -112,7 +103,26 @@ def read_articles(
             yield article
 
 
-def _expand(paths: Iterable[str | Path], report: ReadReport) -> Iterator[tuple[Path, str]]:
+def article_of(record: Record, source: str, path: Path, name: str, max_chars: int) -> Article:
+    """One record of ``path`` (named ``name`` under the folder given) as an article.
+
+    Raises:
+        ArticleError: the record could not be read, or is not an article, or is too long.
+    """
+    if isinstance(record, ArticleError):
+        raise record
+    if path.suffix.lower() == ".txt":
+        record["file"] = name
+    article = _to_article(record, source)
+    if len(article.text) > max_chars:
+        raise ArticleError(
+            f"{source}: the article has {len(article.text):,} characters, more than the limit of "
+            f"{max_chars:,}; split it into articles, or raise the limit (--max-chars)"
+        )
+    return article
+
+
+def expand_paths(paths: Iterable[str | Path], report: ReadReport) -> Iterator[tuple[Path, str]]:
     """The article files of ``paths``, each with its name relative to the folder given."""
     for raw in paths:
         path = Path(raw)

@@ -76,21 +76,26 @@ def _jsonl_records(path: Path) -> Iterator[tuple[str, Record]]:
     with handle:
         for number, raw in enumerate(handle, start=1):
             source = f"{path}:{number}"
-            if number == 1:
-                raw = raw.removeprefix(_UTF8_BOM)
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                yield source, ArticleError(f"{source}: bytes are not UTF-8; re-encode the file as UTF-8")
-                continue
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                yield source, ArticleError(f"{source}: malformed JSON ({err.msg} at column {err.colno})")
-                continue
-            yield source, _as_record(record, source)
+            record = jsonl_record(raw, source, first=number == 1)
+            if record is not None:
+                yield source, record
+
+
+def jsonl_record(raw: bytes, source: str, *, first: bool = False) -> Record | None:
+    """One line of a JSON-lines file as a record (None for a blank line); ``first``: may hold a BOM."""
+    if first:
+        raw = raw.removeprefix(_UTF8_BOM)
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return ArticleError(f"{source}: bytes are not UTF-8; re-encode the file as UTF-8")
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        return ArticleError(f"{source}: malformed JSON ({err.msg} at column {err.colno})")
+    return _as_record(record, source)
 
 
 def _json_records(path: Path) -> Iterator[tuple[str, Record]]:

@@ -44,9 +44,40 @@ def prelabel_cli(
         bool, typer.Option("--skip-invalid", help="Skip bad articles and report them instead of stopping.")
     ] = False,
     max_chars: MaxCharsOpt = MAX_ARTICLE_CHARS,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            help="Pre-label on the Ray cluster at this address ('auto': the one `ray start` made here).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Ray actors, each with the pipeline loaded once.")
+    ] = 2,
 ) -> None:
     """Pre-label articles with entities and events and write Label Studio tasks."""
     loaded = load_schema(schema)
+    if ray_address is not None:
+        from annotate.raylabel import prelabel_on_ray
+
+        with progress_bar("pre-labelling on Ray") as advance:
+            count, version, read = prelabel_on_ray(
+                paths,
+                out_path,
+                loaded,
+                address=ray_address,
+                workers=workers,
+                model=model,
+                skip_invalid=skip_invalid,
+                max_chars=max_chars,
+                on_task=advance,
+            )
+        print_read_report(read, "pre-labelled once")
+        out.print(
+            f"wrote {count} tasks to {out_path} ({len(read.skipped)} skipped, {len(read.duplicates)} "
+            f"duplicates) with model {version}, on Ray ({workers} workers)"
+        )
+        return
     with progress_bar("pre-labelling") as advance:
         report = prelabel_files(
             paths,

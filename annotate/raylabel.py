@@ -1,0 +1,217 @@
+"""Pre-labelling on a Ray cluster: the same tasks as ``prelabel_files``, made by an actor pool.
+
+The driver only cuts the input into shards (descriptions, not data): a folder's files in groups, a
+large JSON-lines file in byte ranges cut at line ends (each with the number of its first line).
+Ray Data maps the shards over a pool of ``workers`` actors; each actor loads the spaCy pipeline
+once, reads its shard with annotate's own record reader (the same validation, ids and
+``file:line`` sources as on one machine) and pre-labels it. The driver streams the results back
+in input order and writes the task file as they come; it keeps what the single-process reader
+keeps across the whole input (one hash per text, one id per article) to drop a text seen in an
+earlier shard and to refuse an id reused for another text. A bad record is reported with its file
+and line (``--skip-invalid``) or stops the run naming it, as on one machine; nothing is lost in a
+worker log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from annotate.articles import (
+    MAX_ARTICLE_CHARS,
+    Problem,
+    ReadReport,
+    article_of,
+    expand_paths,
+    text_hash,
+)
+from annotate.atomic import check_output
+from annotate.errors import AnnotateError, ArticleError, OutputError
+from annotate.export.snapshot import byte_ranges
+from annotate.records import Record, jsonl_record, records
+from annotate.schema import Schema
+from annotate.taskfile import write_tasks, written_task_file
+
+#: JSON-lines files larger than this are cut into byte ranges of about this size.
+SHARD_BYTES = 8 * 2**20
+#: ``.txt`` articles per shard.
+SHARD_FILES = 64
+
+
+def prelabel_on_ray(
+    paths: list[Path],
+    out: Path,
+    schema: Schema,
+    *,
+    address: str = "auto",
+    workers: int = 2,
+    model: str | None = None,
+    skip_invalid: bool = False,
+    max_chars: int = MAX_ARTICLE_CHARS,
+    on_task: Callable[[], None] | None = None,
+) -> tuple[int, str, ReadReport]:
+    """Pre-label ``paths`` on the Ray cluster at ``address`` into the task file ``out``: the number
+    of tasks, the model version and what was read (see the module doc).
+
+    Raises:
+        AnnotateError: Ray is not installed, or no cluster answers at ``address``.
+        OutputError, ArticleError, ModelError: as ``prelabel_files``.
+    """
+    if any(out.resolve() == path.resolve() for path in paths):
+        raise OutputError(f"{out} is also an input; write the tasks to another file with --out")
+    check_output(out, ours=written_task_file, what="a task file annotate wrote")
+    report = ReadReport()
+    shards = list(_shards(paths, report))
+    _connect(address)
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True  # results in input order: the first text wins
+    context.enable_progress_bars = False
+    blocks = max(1, len(shards))  # one block a shard: the actors share the work shard by shard
+    dataset = ray.data.from_items(shards, override_num_blocks=blocks).map_batches(
+        _Prelabeller,
+        fn_constructor_kwargs={"schema_path": schema.path, "model": model, "max_chars": max_chars},
+        batch_size=1,
+        concurrency=min(workers, blocks),
+        num_cpus=1,
+    )
+    version: list[str] = []
+    rows = dataset.iter_rows()
+    count = write_tasks(out, _tasks(rows, report, skip_invalid, version), on_task=on_task)
+    return count, version[0] if version else "", report
+
+
+def _connect(address: str) -> None:
+    try:
+        import ray
+    except ImportError:
+        raise AnnotateError("Ray is not installed: pip install 'annotate[ray]'") from None
+    try:
+        ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False, ignore_reinit_error=True)
+    except (ConnectionError, RuntimeError) as error:
+        raise AnnotateError(
+            f"no Ray cluster at {address!r} ({error}); start one with `ray start --head`, or give its address"
+        ) from None
+
+
+def _shards(paths: list[Path], report: ReadReport) -> Iterator[dict[str, Any]]:
+    """Descriptions of the input's parts, in input order."""
+    texts: list[tuple[str, str]] = []
+    for path, name in expand_paths(paths, report):
+        if path.suffix.lower() == ".txt":
+            texts.append((str(path), name))
+            if len(texts) == SHARD_FILES:
+                yield {"files": texts}
+                texts = []
+            continue
+        if texts:
+            yield {"files": texts}
+            texts = []
+        size = path.stat().st_size
+        if path.suffix.lower() == ".jsonl" and size > SHARD_BYTES:
+            line = 1
+            with path.open("rb") as handle:
+                for start, end in byte_ranges(path, SHARD_BYTES):
+                    yield {"files": [(str(path), name)], "start": start, "end": end, "line": line}
+                    handle.seek(start)
+                    line += handle.read(end - start).count(b"\n")
+        else:
+            yield {"files": [(str(path), name)]}
+    if texts:
+        yield {"files": texts}
+
+
+def _tasks(
+    rows: Iterable[dict[str, Any]], report: ReadReport, skip_invalid: bool, version: list[str]
+) -> Iterator[dict[str, Any]]:
+    """The tasks of the workers' rows, each text once, each id for one text (see the module doc)."""
+    seen_text: dict[str, str] = {}
+    seen_id: dict[str, str] = {}
+    for row in rows:
+        source = str(row["source"])
+        if row["problem"]:
+            if not skip_invalid:
+                raise ArticleError(f"{source}: {row['problem']}")
+            report.skipped.append(Problem(source, str(row["problem"])))
+            continue
+        task: dict[str, Any] = json.loads(row["task"])
+        digest, doc_id = text_hash(task["data"]["text"]), str(task["data"]["doc_id"])
+        if digest in seen_text:
+            report.duplicates.append(Problem(source, f"same text as {seen_text[digest]}"))
+            continue
+        if doc_id in seen_id:
+            problem = f"id {doc_id!r} was already used for another text at {seen_id[doc_id]}; "
+            problem += "give each article its own id"
+            if not skip_invalid:
+                raise ArticleError(f"{source}: {problem}")
+            report.skipped.append(Problem(source, problem))
+            continue
+        seen_text[digest] = seen_id[doc_id] = source
+        report.read += 1
+        if not version:
+            version.append(str(task["predictions"][0]["model_version"]))
+        yield task
+
+
+class _Prelabeller:
+    """A Ray actor: the pipeline, loaded once, and the reading and pre-labelling of one shard."""
+
+    def __init__(self, schema_path: str, model: str | None, max_chars: int) -> None:
+        from annotate.pipeline import build_nlp
+        from annotate.schema import load_schema
+
+        self.schema = load_schema(schema_path)
+        self.nlp = build_nlp(self.schema, model)
+        self.max_chars = max_chars
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        from annotate.prelabel import prelabel
+
+        found: dict[str, list[Any]] = {"source": [], "problem": [], "task": []}
+        for shard in _shard_list(batch):
+            articles = []
+            for source, record, path, name in _records(shard):
+                try:
+                    articles.append(article_of(record, source, path, name, self.max_chars))
+                except ArticleError as error:
+                    found["source"].append(source)
+                    found["problem"].append(str(error).removeprefix(f"{source}: "))
+                    found["task"].append("")
+            for article, task in zip(articles, prelabel(articles, self.schema, nlp=self.nlp), strict=True):
+                found["source"].append(article.source)
+                found["problem"].append("")
+                found["task"].append(json.dumps(task, ensure_ascii=False))
+        return found
+
+
+def _shard_list(batch: dict[str, Any]) -> list[dict[str, Any]]:
+    """The shards of a Ray batch (columns of values) as dicts."""
+    keys = list(batch)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*(batch[k] for k in keys), strict=True)]
+
+
+def _records(shard: dict[str, Any]) -> Iterator[tuple[str, Record, Path, str]]:
+    """The records of a shard, with their sources: whole files, or a byte range of a JSON-lines file."""
+    start = shard.get("start")
+    for file, name in shard["files"]:
+        path = Path(str(file))
+        if start is None or start != start:  # not a range (NaN where other shards have one)
+            for source, record in records(path):
+                yield source, record, path, str(name)
+            continue
+        yield from _range_records(path, str(name), int(start), int(shard["end"]), int(shard["line"]))
+
+
+def _range_records(
+    path: Path, name: str, start: int, end: int, line: int
+) -> Iterator[tuple[str, Record, Path, str]]:
+    with path.open("rb") as handle:
+        handle.seek(start)
+        for number, raw in enumerate(handle.read(end - start).splitlines(keepends=True), start=line):
+            record = jsonl_record(raw, f"{path}:{number}", first=number == 1)
+            if record is not None:
+                yield f"{path}:{number}", record, path, name
