@@ -35,8 +35,10 @@ from annotate.records import Record, jsonl_record, records
 from annotate.schema import Schema
 from annotate.taskfile import write_tasks, written_task_file
 
-#: JSON-lines files larger than this are cut into byte ranges of about this size.
+#: Largest shard: JSON-lines files are cut into byte ranges of at most about this size.
 SHARD_BYTES = 8 * 2**20
+#: Smallest shard (each costs a Ray task and a pipeline batch).
+MIN_SHARD_BYTES = 64 * 2**10
 #: ``.txt`` articles per shard.
 SHARD_FILES = 64
 
@@ -64,7 +66,11 @@ def prelabel_on_ray(
         raise OutputError(f"{out} is also an input; write the tasks to another file with --out")
     check_output(out, ours=written_task_file, what="a task file annotate wrote")
     report = ReadReport()
-    shards = list(_shards(paths, report))
+    files = list(expand_paths(paths, report))
+    total = sum(path.stat().st_size for path, _ in files)
+    # at least four shards a worker, so the actors stay busy to the end; at most SHARD_BYTES each
+    size = max(MIN_SHARD_BYTES, min(SHARD_BYTES, total // (4 * workers) + 1))
+    shards = list(_shards(files, size))
     _connect(address)
     import ray.data
 
@@ -98,24 +104,25 @@ def _connect(address: str) -> None:
         ) from None
 
 
-def _shards(paths: list[Path], report: ReadReport) -> Iterator[dict[str, Any]]:
-    """Descriptions of the input's parts, in input order."""
+def _shards(files: list[tuple[Path, str]], size: int) -> Iterator[dict[str, Any]]:
+    """Descriptions of the input's parts of about ``size`` bytes, in input order."""
     texts: list[tuple[str, str]] = []
-    for path, name in expand_paths(paths, report):
+    grouped = 0
+    for path, name in files:
         if path.suffix.lower() == ".txt":
             texts.append((str(path), name))
-            if len(texts) == SHARD_FILES:
+            grouped += path.stat().st_size
+            if len(texts) == SHARD_FILES or grouped >= size:
                 yield {"files": texts}
-                texts = []
+                texts, grouped = [], 0
             continue
         if texts:
             yield {"files": texts}
-            texts = []
-        size = path.stat().st_size
-        if path.suffix.lower() == ".jsonl" and size > SHARD_BYTES:
+            texts, grouped = [], 0
+        if path.suffix.lower() == ".jsonl" and path.stat().st_size > size:
             line = 1
             with path.open("rb") as handle:
-                for start, end in byte_ranges(path, SHARD_BYTES):
+                for start, end in byte_ranges(path, size):
                     yield {"files": [(str(path), name)], "start": start, "end": end, "line": line}
                     handle.seek(start)
                     line += handle.read(end - start).count(b"\n")

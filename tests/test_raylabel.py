@@ -63,6 +63,7 @@ def test_prelabel_on_ray_makes_the_tasks_one_machine_makes(
     """Seeds and a JSON-lines file cut into byte ranges: the same tasks, the same skipped line and
     duplicate (file:line) as the single-process path."""
     monkeypatch.setattr(raylabel, "SHARD_BYTES", 400)  # several ranges of the small file
+    monkeypatch.setattr(raylabel, "MIN_SHARD_BYTES", 400)
     inputs = [REPO / "seeds" / "000_4dfab99024a4c301.txt", _articles(tmp_path / "news.jsonl")]
     here = prelabel_files(inputs, tmp_path / "here.json", news_schema, skip_invalid=True)
     count, version, read = raylabel.prelabel_on_ray(
