@@ -71,37 +71,45 @@ def prelabel_on_ray(
     # at least four shards a worker, so the actors stay busy to the end; at most SHARD_BYTES each
     size = max(MIN_SHARD_BYTES, min(SHARD_BYTES, total // (4 * workers) + 1))
     shards = list(_shards(files, size))
-    _connect(address)
+    ours = _connect(address)
     import ray.data
 
-    context = ray.data.DataContext.get_current()
-    context.execution_options.preserve_order = True  # results in input order: the first text wins
-    context.enable_progress_bars = False
-    blocks = max(1, len(shards))  # one block a shard: the actors share the work shard by shard
-    dataset = ray.data.from_items(shards, override_num_blocks=blocks).map_batches(
-        _Prelabeller,
-        fn_constructor_kwargs={"schema_path": schema.path, "model": model, "max_chars": max_chars},
-        batch_size=1,
-        concurrency=min(workers, blocks),
-        num_cpus=1,
-    )
-    version: list[str] = []
-    rows = dataset.iter_rows()
-    count = write_tasks(out, _tasks(rows, report, skip_invalid, version), on_task=on_task)
+    try:
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True  # results in input order: the first text wins
+        context.enable_progress_bars = False
+        blocks = max(1, len(shards))  # one block a shard: the actors share the work shard by shard
+        dataset = ray.data.from_items(shards, override_num_blocks=blocks).map_batches(
+            _Prelabeller,
+            fn_constructor_kwargs={"schema_path": schema.path, "model": model, "max_chars": max_chars},
+            batch_size=1,
+            concurrency=min(workers, blocks),
+            num_cpus=1,
+        )
+        version: list[str] = []
+        rows = dataset.iter_rows()
+        count = write_tasks(out, _tasks(rows, report, skip_invalid, version), on_task=on_task)
+    finally:
+        if ours:  # leave the cluster: a driver left connected exits its process when the cluster stops
+            ray.shutdown()
     return count, version[0] if version else "", report
 
 
-def _connect(address: str) -> None:
+def _connect(address: str) -> bool:
+    """Join the cluster at ``address``; whether this call did (and so must leave it)."""
     try:
         import ray
     except ImportError:
         raise AnnotateError("Ray is not installed: pip install 'annotate[ray]'") from None
+    if ray.is_initialized():
+        return False
     try:
-        ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False, ignore_reinit_error=True)
+        ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
     except (ConnectionError, RuntimeError) as error:
         raise AnnotateError(
             f"no Ray cluster at {address!r} ({error}); start one with `ray start --head`, or give its address"
         ) from None
+    return True
 
 
 def _shards(files: list[tuple[Path, str]], size: int) -> Iterator[dict[str, Any]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import ray
 
 from annotate import raylabel
 from annotate.errors import ArticleError
@@ -76,6 +77,7 @@ def test_prelabel_on_ray_makes_the_tasks_one_machine_makes(
         (p.source, p.reason) for p in here.read.duplicates
     ]
     assert [p.source for p in read.duplicates] == [f"{inputs[1]}:12"]
+    assert not ray.is_initialized()  # left the cluster: a driver left behind exits when it stops
 
 
 def test_prelabel_on_ray_stops_at_a_bad_record_naming_it(

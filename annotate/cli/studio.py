@@ -11,9 +11,10 @@ import typer
 
 from annotate.cli._util import err, out, reports_errors, studio_app
 from annotate.errors import StudioError
+from annotate.studio.background import status, stop_background
 from annotate.studio.credentials import DEFAULT_DIR
 from annotate.studio.database import choose_database
-from annotate.studio.server import DEFAULT_PORT, LocalServer, status, stop_background
+from annotate.studio.server import DEFAULT_PORT, LocalServer
 
 DirOpt = Annotated[
     Path,

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from annotate.atomic import atomic_writer
 from annotate.errors import StudioError
+from annotate.studio.background import PID_FILE, read_pid, server_argv, signal_group, status, stop_background
 from annotate.studio.credentials import (
     CREDENTIALS_FILE,
     Credentials,
@@ -35,7 +36,6 @@ from annotate.studio.database import POSTGRES_DIR, Database, LocalPostgres, load
 
 DEFAULT_PORT = 8080
 DEFAULT_USERNAME = "admin@annotate.local"
-PID_FILE = "server.pid"
 LOG_FILE = "server.log"
 
 # Label Studio reads every setting as LABEL_STUDIO_<name>, HEARTEX_<name> or plain <name>; these
@@ -112,33 +112,6 @@ def _check_port_free(host: str, port: int) -> None:
                 raise StudioError(f"port {port} on {address} is taken; choose another with --port") from None
 
 
-def _server_argv(pid: int, data_dir: Path) -> list[str] | None:
-    """The command line of ``pid`` if it is a label-studio server on ``data_dir``, else None."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()  # empty for a zombie
-        argv = raw.decode(errors="replace").split("\0")
-    except FileNotFoundError:
-        if Path("/proc/self").exists():
-            return None
-        ps = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True)
-        argv = ps.stdout.split()
-    except OSError:
-        return None
-    return argv if any("label-studio" in a for a in argv) and str(data_dir.resolve()) in argv else None
-
-
-def _read_pid(data_dir: Path) -> int | None:
-    try:
-        return int((data_dir / PID_FILE).read_text(encoding="utf-8").strip())
-    except (FileNotFoundError, ValueError):
-        return None
-
-
-def _signal_group(pid: int, signum: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signum)
-
-
 class LocalServer:
     """One ``label-studio start`` process serving the data dir ``data_dir`` on ``host:port``."""
 
@@ -190,8 +163,8 @@ class LocalServer:
                 f"cannot create the data dir {self.data_dir} ({error.strerror}); choose another with --dir"
             ) from None
         make_private(self.data_dir)
-        running = _read_pid(self.data_dir)
-        if running is not None and _server_argv(running, self.data_dir) is not None:
+        running = read_pid(self.data_dir)
+        if running is not None and server_argv(running, self.data_dir) is not None:
             raise StudioError(
                 f"a Label Studio server (pid {running}) already runs on {self.data_dir}; "
                 "stop it with `annotate studio down`"
@@ -298,13 +271,13 @@ class LocalServer:
         if process is None:
             return
         if process.poll() is None:
-            _signal_group(process.pid, signal.SIGTERM)
+            signal_group(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout)
             except subprocess.TimeoutExpired:
-                _signal_group(process.pid, signal.SIGKILL)
+                signal_group(process.pid, signal.SIGKILL)
                 process.wait()
-        if _read_pid(self.data_dir) == process.pid:
+        if read_pid(self.data_dir) == process.pid:
             (self.data_dir / PID_FILE).unlink(missing_ok=True)
         self._process = None
         if self.database.local:
@@ -318,39 +291,12 @@ class LocalServer:
         self.stop()
 
 
-def stop_background(data_dir: Path, timeout: float = 30) -> bool:
-    """Stop the server started in the background on ``data_dir``, then its local PostgreSQL; False
-    if neither was running."""
-    data_dir = Path(data_dir)
-    stopped = _stop_server(data_dir, timeout)
-    database = load_database(data_dir)
-    if database is not None and database.local:
-        stopped |= LocalPostgres(data_dir, database).stop()
-    return stopped
-
-
-def _stop_server(data_dir: Path, timeout: float) -> bool:
-    pid = _read_pid(data_dir)
-    if pid is None or _server_argv(pid, data_dir) is None:  # none, or a stale pid file
-        (data_dir / PID_FILE).unlink(missing_ok=True)
-        return False
-    for signum, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
-        _signal_group(pid, signum)
-        deadline = time.monotonic() + wait
-        while (alive := _server_argv(pid, data_dir) is not None) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if not alive:
-            break
-    else:
-        raise StudioError(f"the Label Studio server (pid {pid}) on {data_dir} survived SIGKILL")
-    (data_dir / PID_FILE).unlink(missing_ok=True)
-    return True
-
-
-def status(data_dir: Path) -> str | None:
-    """The URL of the server running on ``data_dir``, or None if none is."""
-    pid = _read_pid(Path(data_dir))
-    argv = _server_argv(pid, Path(data_dir)) if pid is not None else None
-    if argv is None or not {"--port", "--internal-host"} <= set(argv):
-        return None
-    return f"http://{argv[argv.index('--internal-host') + 1]}:{argv[argv.index('--port') + 1]}"
+__all__ = [
+    "DEFAULT_PORT",
+    "DEFAULT_USERNAME",
+    "PID_FILE",
+    "LocalServer",
+    "make_private",
+    "status",
+    "stop_background",
+]
