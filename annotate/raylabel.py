@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,10 @@ def prelabel_on_ray(
 
 def _connect(address: str) -> bool:
     """Join the cluster at ``address``; whether this call did (and so must leave it)."""
+    # No usage reports home and no metrics poller thread in this process (it outlives the job and
+    # fails at exit); a setting the user made wins.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_DATA_USAGE_DISABLED", "1")
     try:
         import ray
     except ImportError:
