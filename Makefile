@@ -71,6 +71,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/push_bench.py
 	$(BIN)/python bench/serve_bench.py
 	$(BIN)/python bench/retrain_bench.py
+	$(BIN)/python bench/ray_bench.py
+	$(BIN)/python bench/database_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
