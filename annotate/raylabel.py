@@ -35,6 +35,7 @@ from annotate.export.snapshot import byte_ranges
 from annotate.records import Record, jsonl_record, records
 from annotate.schema import Schema
 from annotate.taskfile import write_tasks, written_task_file
+from annotate.taskshards import write_task_shards
 
 #: Largest shard: JSON-lines files are cut into byte ranges of at most about this size.
 SHARD_BYTES = 8 * 2**20
@@ -56,8 +57,9 @@ def prelabel_on_ray(
     max_chars: int = MAX_ARTICLE_CHARS,
     on_task: Callable[[], None] | None = None,
 ) -> tuple[int, str, ReadReport]:
-    """Pre-label ``paths`` on the Ray cluster at ``address`` into the task file ``out``: the number
-    of tasks, the model version and what was read (see the module doc).
+    """Pre-label ``paths`` on the Ray cluster at ``address`` into the task file ``out`` (a folder,
+    or a path without suffix: JSON-lines shards, ``annotate.taskshards``): the number of tasks,
+    the model version and what was read (see the module doc).
 
     Raises:
         AnnotateError: Ray is not installed, or no cluster answers at ``address``.
@@ -65,7 +67,9 @@ def prelabel_on_ray(
     """
     if any(out.resolve() == path.resolve() for path in paths):
         raise OutputError(f"{out} is also an input; write the tasks to another file with --out")
-    check_output(out, ours=written_task_file, what="a task file annotate wrote")
+    sharded = out.is_dir() or not out.suffix  # a folder: JSON-lines shards (annotate.taskshards)
+    if not sharded:
+        check_output(out, ours=written_task_file, what="a task file annotate wrote")
     report = ReadReport()
     files = list(expand_paths(paths, report))
     total = sum(path.stat().st_size for path, _ in files)
@@ -89,7 +93,9 @@ def prelabel_on_ray(
         )
         version: list[str] = []
         rows = dataset.iter_rows()
-        count = write_tasks(out, _tasks(rows, report, skip_invalid, version), on_task=on_task)
+        tasks = _tasks(rows, report, skip_invalid, version)
+        write = write_task_shards if sharded else write_tasks
+        count = write(out, tasks, on_task=on_task)
     finally:
         if ours:  # leave the cluster: a driver left connected exits its process when the cluster stops
             ray.shutdown()

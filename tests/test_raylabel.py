@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 import ray
 
-from annotate import raylabel
-from annotate.errors import ArticleError
+from annotate import raylabel, taskshards
+from annotate.errors import ArticleError, OutputError
 from annotate.prelabel import prelabel_files
 from annotate.schema import Schema
+from annotate.studio.inputs import push_paths
+from annotate.studio.server import LocalServer
 
 from .conftest import REPO
 from .fixtures.studio import free_port
@@ -88,3 +90,39 @@ def test_prelabel_on_ray_stops_at_a_bad_record_naming_it(
     with pytest.raises(ArticleError, match=rf"^{source}:7: malformed JSON"):
         raylabel.prelabel_on_ray([source], tmp_path / "ray.json", news_schema, address=ray_cluster)
     assert not (tmp_path / "ray.json").exists()
+
+
+def test_prelabel_on_ray_writes_shards_that_push_reads(
+    ray_cluster: str,
+    news_schema: Schema,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    studio_server: LocalServer,
+    project: str,
+) -> None:
+    """--out FOLDER: JSON-lines shards of at most SHARD_TASKS tasks and a manifest, the tasks of one
+    machine in order; `push FOLDER` pushes them all, once."""
+    monkeypatch.setattr(taskshards, "SHARD_TASKS", 10)
+    source = _articles(tmp_path / "news.jsonl")
+    here = prelabel_files([source], tmp_path / "here.json", news_schema, skip_invalid=True)
+    count, _, _ = raylabel.prelabel_on_ray(
+        [source], tmp_path / "shards", news_schema, address=ray_cluster, skip_invalid=True
+    )
+    assert count == here.tasks == 28
+    assert sorted(p.name for p in (tmp_path / "shards").iterdir()) == [
+        taskshards.MANIFEST, "tasks-00000.jsonl", "tasks-00001.jsonl", "tasks-00002.jsonl",
+    ]  # fmt: skip
+    here_tasks = json.loads((tmp_path / "here.json").read_text(encoding="utf-8"))
+    assert list(taskshards.read_task_shards(tmp_path / "shards")) == here_tasks
+    creds = studio_server.credentials
+    for created in (28, 0):
+        report = push_paths([tmp_path / "shards"], project, news_schema, url=creds.url, api_key=creds.token)
+        assert report.created == created
+
+
+def test_write_task_shards_never_replaces_other_files(tmp_path: Path) -> None:
+    """A folder holding anything but annotate's shards is refused before anything is written."""
+    (tmp_path / "mine.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(OutputError, match="holds other files"):
+        taskshards.write_task_shards(tmp_path, [{"data": {"text": "x"}}])
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]

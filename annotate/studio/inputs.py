@@ -14,6 +14,7 @@ from annotate.schema import Schema
 from annotate.studio.client import Studio
 from annotate.studio.push import DEFAULT_BATCH_SIZE, PushReport, push
 from annotate.taskfile import read_task_file, write_tasks, written_task_file
+from annotate.taskshards import is_shard_folder, read_task_shards
 
 
 def push_paths(
@@ -45,7 +46,8 @@ def push_paths(
     """
     task_files: list[tuple[Path, list[dict[str, Any]]]] = []
     article_paths: list[Path] = []
-    for path in map(Path, paths):
+    shard_folders = [Path(p) for p in paths if is_shard_folder(Path(p))]
+    for path in (Path(p) for p in paths if not is_shard_folder(Path(p))):
         tasks = read_task_file(path) if path.is_file() else None
         if tasks is None:
             article_paths.append(path)
@@ -56,6 +58,8 @@ def push_paths(
     def all_tasks() -> Iterator[dict[str, Any]]:
         for _, tasks in task_files:
             yield from tasks
+        for folder in shard_folders:  # one shard in memory at a time
+            yield from read_task_shards(folder)
         if article_paths:
             from annotate.prelabel import prelabel  # spaCy loads only when articles need it
 
@@ -69,6 +73,8 @@ def push_paths(
             if number <= len(tasks):
                 return f"{path}[{number - 1}]"
             number -= len(tasks)
+        if shard_folders:
+            return f"task {number} of {', '.join(map(str, shard_folders))}"
         return f"article {number} of {', '.join(map(str, article_paths))}"
 
     chosen: Iterable[dict[str, Any]] = all_tasks()
