@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from annotate.labelstudio.labelconfig import label_config
 from annotate.prelabel import prelabel
 from annotate.schema import Schema
 
+from .fixtures.serve import serving
 from .fixtures.studio import free_port
 
 _HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -30,31 +30,11 @@ TEXT = "Rebels attacked Kabul on Monday, officials said. Police arrested two men
 
 
 @pytest.fixture(scope="module")
-def backend() -> Iterator[str]:
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`annotate serve` on a free loopback port with HTTP Basic auth; its URL."""
-    port = free_port()
     env = {**os.environ, "BASIC_AUTH_USER": AUTH[0], "BASIC_AUTH_PASS": AUTH[1]}
-    command = [sys.executable, "-m", "annotate", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"annotate serve exited: {process.stderr.read() if process.stderr else ''}")
-            try:
-                _call(url, "GET", "/health")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.5)
-        else:
-            pytest.fail("annotate serve did not answer in 120 s")
+    with serving([], env, tmp_path_factory.mktemp("backend") / "serve.log", auth=AUTH) as (_, url):
         yield url
-    finally:
-        process.terminate()
-        process.wait(30)
-        if process.stderr is not None:
-            process.stderr.close()
 
 
 def _call(url: str, method: str, path: str, body: Any = None, auth: tuple[str, str] | None = AUTH) -> Any:

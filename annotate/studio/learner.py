@@ -46,6 +46,7 @@ from annotate.studio.mlbackends import make_current
 from annotate.studio.pull import pull_project
 from annotate.studio.retrieval import retrieve_predictions
 from annotate.training.gold import GoldSource, load_gold
+from annotate.training.model import model_meta
 from annotate.training.store import ModelStore
 from annotate.training.train import DEFAULT_EVAL_SPLIT, split_gold
 
@@ -155,7 +156,8 @@ class Learner:
             with self.connect() as studio:
                 pull_project(studio, project_id, snapshot)
             gold = load_gold([GoldSource(snapshot, "snapshot")], self.schema)
-            if gold.identity == _gold_identity(self.store.current(project_id)):
+            current = self.store.current(project_id)
+            if current is not None and gold.identity == model_meta(current).get("gold_identity"):
                 return "the gold is what the served model learned from: nothing to train"
             try:
                 split_gold(gold.documents, self.settings.eval_split, self.settings.seed)
@@ -215,16 +217,6 @@ class Learner:
                     )
         except AnnotateError as error:
             self.log(f"project {project_id}: serving {version}, but Label Studio was not told: {error}")
-
-
-def _gold_identity(model: Path | None) -> str | None:
-    if model is None:
-        return None
-    try:
-        meta = json.loads((model / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return str(meta.get("annotate", {}).get("gold_identity"))
 
 
 def _figures(report: dict[str, Any]) -> str:

@@ -49,13 +49,11 @@ def connect_backend(
         "title": model_version,
         "is_interactive": interactive,
     }
-    if auth is not None:
-        fields |= {"auth_method": "BASIC_AUTH", "basic_auth_user": auth[0], "basic_auth_pass": auth[1]}
-    found = studio.request(
-        "GET", "api/ml", f"list the ML backends of project {title!r}", params={"project": project.id}
-    )
+    fields |= _auth_fields(auth)
     same = [
-        b for b in found or [] if isinstance(b, dict) and str(b.get("url", "")).rstrip("/") == url.rstrip("/")
+        b
+        for b in project_backends(studio, project.id)
+        if str(b.get("url", "")).rstrip("/") == url.rstrip("/")
     ]
     if same:
         backend_id, created = int(same[0]["id"]), False
@@ -77,6 +75,14 @@ def connect_backend(
     return Connected(backend_id, project.id, created)
 
 
+def project_backends(studio: Studio, project_id: int) -> list[dict[str, Any]]:
+    """The ML backends registered on a project, as Label Studio lists them."""
+    found = studio.request(
+        "GET", "api/ml", f"list the ML backends of project {project_id}", params={"project": project_id}
+    )
+    return [backend for backend in found or [] if isinstance(backend, dict)]
+
+
 def make_current(
     studio: Studio,
     project_id: int,
@@ -89,23 +95,26 @@ def make_current(
     """After a retraining: retitle the project's registrations of this backend (its ``url``, or a
     title that is one of its ``previous`` versions) with ``model_version`` and make it the
     project's, so the editor shows the new model's predictions; how many were retitled."""
-    found = studio.request(
-        "GET", "api/ml", f"list the ML backends of project {project_id}", params={"project": project_id}
-    )
     ours = [
         backend
-        for backend in found or []
-        if isinstance(backend, dict)
-        and (
-            (url is not None and str(backend.get("url", "")).rstrip("/") == url.rstrip("/"))
-            or backend.get("title") in previous
-        )
+        for backend in project_backends(studio, project_id)
+        if ((url is not None and _at(backend, url)) or backend.get("title") in previous)
     ]
     for backend in ours:  # Label Studio 1.23 re-checks the backend on PATCH: it needs url, project, auth
-        body: dict[str, Any] = {"url": backend["url"], "project": project_id, "title": model_version}
-        if auth is not None:
-            body |= {"auth_method": "BASIC_AUTH", "basic_auth_user": auth[0], "basic_auth_pass": auth[1]}
+        body = {"url": backend["url"], "project": project_id, "title": model_version, **_auth_fields(auth)}
         studio.request("PATCH", f"api/ml/{backend['id']}", f"retitle ML backend {backend['id']}", body=body)
     if ours:
         studio.set_model_version(project_id, model_version)
     return len(ours)
+
+
+def _at(backend: dict[str, Any], url: str) -> bool:
+    """Whether a registered backend is the one at ``url``."""
+    return str(backend.get("url", "")).rstrip("/") == url.rstrip("/")
+
+
+def _auth_fields(auth: tuple[str, str] | None) -> dict[str, Any]:
+    """The registration fields of a backend that asks for HTTP Basic credentials (none otherwise)."""
+    if auth is None:
+        return {}
+    return {"auth_method": "BASIC_AUTH", "basic_auth_user": auth[0], "basic_auth_pass": auth[1]}

@@ -13,7 +13,6 @@ run is finished by running it again (push is resumable).
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from annotate.studio.client import Studio
 from annotate.studio.pull import pull
 from annotate.studio.push import PushReport, push
 from annotate.training.gold import GoldSource, load_gold
-from annotate.training.model import META_KEY
+from annotate.training.model import model_meta
 from annotate.training.train import DEFAULT_EVAL_SPLIT, train
 
 
@@ -64,7 +63,7 @@ def retrain(
         step(f"pulling project {title!r}")
         pull(studio, title, snapshot)
         gold = load_gold([GoldSource(snapshot, "snapshot")], schema)
-        meta = _meta(out)
+        meta = model_meta(out)
         trained = meta.get("gold_identity") != gold.identity
         if trained:
             report = train(
@@ -81,15 +80,6 @@ def retrain(
         tasks = prelabel(articles, schema, nlp=build_nlp(schema, str(out)))
         pushed = push(studio, title, tasks, schema)
     return RetrainReport(str(out), version, len(gold.documents), layers, trained, len(articles), pushed)
-
-
-def _meta(folder: Path) -> dict[str, Any]:
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    section = meta.get(META_KEY) if isinstance(meta, dict) else None
-    return section if isinstance(section, dict) else {}
 
 
 def _worked_on(task: dict[str, Any]) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 from annotate.errors import StudioError, UncertainWriteError
 from annotate.studio.client import Studio
+from annotate.studio.mlbackends import project_backends
 
 #: Tasks per backend call: about 2 s of pre-labelling for news articles, far inside 100 s.
 DEFAULT_CHUNK = 50
@@ -40,10 +41,7 @@ def backend_version(studio: Studio, project_id: int) -> str:
     Raises:
         StudioError: the project has no ML backend.
     """
-    backends = studio.request(
-        "GET", "api/ml", f"list the ML backends of project {project_id}", params={"project": project_id}
-    )
-    found = [b for b in backends or [] if isinstance(b, dict)]
+    found = project_backends(studio, project_id)
     if not found:
         raise StudioError(
             f"project {project_id} has no ML backend; connect one with "

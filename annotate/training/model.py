@@ -34,13 +34,19 @@ META_KEY = "annotate"
 _COMPONENTS = ("annotate_entities", "annotate_events", "annotate_learned_events")
 
 
-def is_model_folder(path: Path) -> bool:
-    """Whether ``path`` is a model folder annotate wrote."""
+def model_meta(path: Path) -> dict[str, Any]:
+    """annotate's section of the model folder's ``meta.json`` (empty when it is not one of ours)."""
     try:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return isinstance(meta, dict) and isinstance(meta.get(META_KEY), dict)
+        return {}
+    section = meta.get(META_KEY) if isinstance(meta, dict) else None
+    return section if isinstance(section, dict) else {}
+
+
+def is_model_folder(path: Path) -> bool:
+    """Whether ``path`` is a model folder annotate wrote."""
+    return bool(model_meta(path))
 
 
 def check_model_target(out: Path) -> None:
