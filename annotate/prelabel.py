@@ -28,7 +28,6 @@ from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
 from annotate.articles import MAX_ARTICLE_CHARS, ReadReport, read_articles
-from annotate.atomic import check_output
 from annotate.document import Argument, Article, Document, Event, Span
 from annotate.errors import OutputError
 from annotate.labelstudio import TaskBuilder, region_id
@@ -36,7 +35,7 @@ from annotate.labelstudio.labelconfig import ENTITY_CONTROL, EVENT_CONTROL
 from annotate.pipeline import ENTITIES_KEY, EVENTS_KEY, build_nlp, model_version
 from annotate.pipeline.mention import mention_of
 from annotate.schema import Schema
-from annotate.taskfile import write_tasks, written_task_file
+from annotate.taskshards import ShardFormat, check_task_output, write_task_output
 from annotate.workers import ordered_map
 
 DEFAULT_BATCH_SIZE = 64
@@ -249,9 +248,12 @@ def prelabel_files(
     n_process: int = 1,
     skip_invalid: bool = False,
     max_chars: int = MAX_ARTICLE_CHARS,
+    shard_format: ShardFormat = "jsonl",
     on_task: Callable[[], None] | None = None,
 ) -> PrelabelReport:
-    """Read articles from ``paths``, pre-label them and write the tasks to ``out`` atomically.
+    """Read articles from ``paths``, pre-label them and write the tasks to ``out`` atomically: one
+    JSON task file, or ``shard_format`` shards when ``out`` is a folder or has no suffix
+    (``annotate.taskshards``).
 
     Raises:
         OutputError: ``out`` cannot be written, is an input, or is a file annotate did not write
@@ -262,10 +264,10 @@ def prelabel_files(
     inputs = [Path(p) for p in paths]
     if any(Path(out).resolve() == path.resolve() for path in inputs):
         raise OutputError(f"{out} is also an input; write the tasks to another file with --out")
-    check_output(out, ours=written_task_file, what="a task file annotate wrote")
+    check_task_output(Path(out), shard_format)
     nlp = build_nlp(schema, model)
     report = ReadReport()
     articles = read_articles(inputs, skip_invalid=skip_invalid, report=report, max_chars=max_chars)
     tasks = prelabel(articles, schema, nlp=nlp, batch_size=batch_size, n_process=n_process)
-    count = write_tasks(out, tasks, on_task=on_task)
+    count = write_task_output(Path(out), tasks, shard_format=shard_format, on_task=on_task)
     return PrelabelReport(Path(out), count, model_version(nlp, schema), report)

@@ -1,10 +1,11 @@
 """Pre-labelling on a Ray cluster: the same tasks as ``prelabel_files``, made by an actor pool.
 
-The driver only cuts the input into shards (descriptions, not data): a folder's files in groups, a
-large JSON-lines file in byte ranges cut at line ends (each with the number of its first line).
-Ray Data maps the shards over a pool of ``workers`` actors; each actor loads the spaCy pipeline
-once, reads its shard with annotate's own record reader (the same validation, ids and
-``file:line`` sources as on one machine) and pre-labels it. The driver streams the results back
+The driver only cuts the input into shards (descriptions, not data; ``annotate.inputparts``): a
+folder's files in groups, large JSON-lines and CSV files in byte ranges cut at line and row ends,
+large Parquet files in runs of row groups. Ray Data maps the shards over a pool of ``workers``
+actors; each actor loads the spaCy pipeline once, reads its shard with annotate's own record
+readers (the same validation, ids and ``file:line`` sources as on one machine) and pre-labels it
+in batches of ``batch_size``. The driver streams the results back
 in input order and writes the task file as they come; it keeps what the single-process reader
 keeps across the whole input (one hash per text, one id per article) to drop a text seen in an
 earlier shard and to refuse an id reused for another text. A bad record is reported with its file
@@ -29,20 +30,16 @@ from annotate.articles import (
     expand_paths,
     text_hash,
 )
-from annotate.atomic import check_output
 from annotate.errors import AnnotateError, ArticleError, OutputError
-from annotate.export.snapshot import byte_ranges
-from annotate.records import Record, jsonl_record, records
+from annotate.inputparts import Part, input_parts, part_records
+from annotate.prelabel import DEFAULT_BATCH_SIZE
 from annotate.schema import Schema
-from annotate.taskfile import write_tasks, written_task_file
-from annotate.taskshards import write_task_shards
+from annotate.taskshards import ShardFormat, check_task_output, write_task_output
 
 #: Largest shard: JSON-lines files are cut into byte ranges of at most about this size.
 SHARD_BYTES = 8 * 2**20
 #: Smallest shard (each costs a Ray task and a pipeline batch).
 MIN_SHARD_BYTES = 64 * 2**10
-#: ``.txt`` articles per shard.
-SHARD_FILES = 64
 
 
 def prelabel_on_ray(
@@ -55,11 +52,13 @@ def prelabel_on_ray(
     model: str | None = None,
     skip_invalid: bool = False,
     max_chars: int = MAX_ARTICLE_CHARS,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    shard_format: ShardFormat = "jsonl",
     on_task: Callable[[], None] | None = None,
 ) -> tuple[int, str, ReadReport]:
     """Pre-label ``paths`` on the Ray cluster at ``address`` into the task file ``out`` (a folder,
-    or a path without suffix: JSON-lines shards, ``annotate.taskshards``): the number of tasks,
-    the model version and what was read (see the module doc).
+    or a path without suffix: ``shard_format`` shards, ``annotate.taskshards``): the number of
+    tasks, the model version and what was read (see the module doc).
 
     Raises:
         AnnotateError: Ray is not installed, or no cluster answers at ``address``.
@@ -67,15 +66,13 @@ def prelabel_on_ray(
     """
     if any(out.resolve() == path.resolve() for path in paths):
         raise OutputError(f"{out} is also an input; write the tasks to another file with --out")
-    sharded = out.is_dir() or not out.suffix  # a folder: JSON-lines shards (annotate.taskshards)
-    if not sharded:
-        check_output(out, ours=written_task_file, what="a task file annotate wrote")
+    check_task_output(out, shard_format)
     report = ReadReport()
     files = list(expand_paths(paths, report))
     total = sum(path.stat().st_size for path, _ in files)
     # at least four shards a worker, so the actors stay busy to the end; at most SHARD_BYTES each
     size = max(MIN_SHARD_BYTES, min(SHARD_BYTES, total // (4 * workers) + 1))
-    shards = list(_shards(files, size))
+    shards = [{"part": part.to_json()} for part in input_parts(files, size)]
     ours = _connect(address)
     import ray.data
 
@@ -86,16 +83,20 @@ def prelabel_on_ray(
         blocks = max(1, len(shards))  # one block a shard: the actors share the work shard by shard
         dataset = ray.data.from_items(shards, override_num_blocks=blocks).map_batches(
             _Prelabeller,
-            fn_constructor_kwargs={"schema_path": schema.path, "model": model, "max_chars": max_chars},
+            fn_constructor_kwargs={
+                "schema_path": schema.path,
+                "model": model,
+                "max_chars": max_chars,
+                "batch_size": batch_size,
+            },
             batch_size=1,
-            concurrency=min(workers, blocks),
+            compute=ray.data.ActorPoolStrategy(size=min(workers, blocks)),
             num_cpus=1,
         )
         version: list[str] = []
         rows = dataset.iter_rows()
         tasks = _tasks(rows, report, skip_invalid, version)
-        write = write_task_shards if sharded else write_tasks
-        count = write(out, tasks, on_task=on_task)
+        count = write_task_output(out, tasks, shard_format=shard_format, on_task=on_task)
     finally:
         if ours:  # leave the cluster: a driver left connected exits its process when the cluster stops
             ray.shutdown()
@@ -121,34 +122,6 @@ def _connect(address: str) -> bool:
             f"no Ray cluster at {address!r} ({error}); start one with `ray start --head`, or give its address"
         ) from None
     return True
-
-
-def _shards(files: list[tuple[Path, str]], size: int) -> Iterator[dict[str, Any]]:
-    """Descriptions of the input's parts of about ``size`` bytes, in input order."""
-    texts: list[tuple[str, str]] = []
-    grouped = 0
-    for path, name in files:
-        if path.suffix.lower() == ".txt":
-            texts.append((str(path), name))
-            grouped += path.stat().st_size
-            if len(texts) == SHARD_FILES or grouped >= size:
-                yield {"files": texts}
-                texts, grouped = [], 0
-            continue
-        if texts:
-            yield {"files": texts}
-            texts, grouped = [], 0
-        if path.suffix.lower() == ".jsonl" and path.stat().st_size > size:
-            line = 1
-            with path.open("rb") as handle:
-                for start, end in byte_ranges(path, size):
-                    yield {"files": [(str(path), name)], "start": start, "end": end, "line": line}
-                    handle.seek(start)
-                    line += handle.read(end - start).count(b"\n")
-        else:
-            yield {"files": [(str(path), name)]}
-    if texts:
-        yield {"files": texts}
 
 
 def _tasks(
@@ -186,58 +159,34 @@ def _tasks(
 class _Prelabeller:
     """A Ray actor: the pipeline, loaded once, and the reading and pre-labelling of one shard."""
 
-    def __init__(self, schema_path: str, model: str | None, max_chars: int) -> None:
+    def __init__(self, schema_path: str, model: str | None, max_chars: int, batch_size: int) -> None:
         from annotate.pipeline import build_nlp
         from annotate.schema import load_schema
 
         self.schema = load_schema(schema_path)
         self.nlp = build_nlp(self.schema, model)
         self.max_chars = max_chars
+        self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         from annotate.prelabel import prelabel
 
         found: dict[str, list[Any]] = {"source": [], "problem": [], "task": []}
-        for shard in _shard_list(batch):
+        for text in batch["part"]:
             articles = []
-            for source, record, path, name in _records(shard):
+            for source, record, path, name in part_records(Part.from_json(str(text))):
                 try:
                     articles.append(article_of(record, source, path, name, self.max_chars))
                 except ArticleError as error:
                     found["source"].append(source)
                     found["problem"].append(str(error).removeprefix(f"{source}: "))
                     found["task"].append("")
-            for article, task in zip(articles, prelabel(articles, self.schema, nlp=self.nlp), strict=True):
+            for article, task in zip(
+                articles,
+                prelabel(articles, self.schema, nlp=self.nlp, batch_size=self.batch_size),
+                strict=True,
+            ):
                 found["source"].append(article.source)
                 found["problem"].append("")
                 found["task"].append(json.dumps(task, ensure_ascii=False))
         return found
-
-
-def _shard_list(batch: dict[str, Any]) -> list[dict[str, Any]]:
-    """The shards of a Ray batch (columns of values) as dicts."""
-    keys = list(batch)
-    return [dict(zip(keys, values, strict=True)) for values in zip(*(batch[k] for k in keys), strict=True)]
-
-
-def _records(shard: dict[str, Any]) -> Iterator[tuple[str, Record, Path, str]]:
-    """The records of a shard, with their sources: whole files, or a byte range of a JSON-lines file."""
-    start = shard.get("start")
-    for file, name in shard["files"]:
-        path = Path(str(file))
-        if start is None or start != start:  # not a range (NaN where other shards have one)
-            for source, record in records(path):
-                yield source, record, path, str(name)
-            continue
-        yield from _range_records(path, str(name), int(start), int(shard["end"]), int(shard["line"]))
-
-
-def _range_records(
-    path: Path, name: str, start: int, end: int, line: int
-) -> Iterator[tuple[str, Record, Path, str]]:
-    with path.open("rb") as handle:
-        handle.seek(start)
-        for number, raw in enumerate(handle.read(end - start).splitlines(keepends=True), start=line):
-            record = jsonl_record(raw, f"{path}:{number}", first=number == 1)
-            if record is not None:
-                yield f"{path}:{number}", record, path, name

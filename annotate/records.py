@@ -130,30 +130,54 @@ def _csv_records(path: Path) -> Iterator[tuple[str, Record]]:
         yield str(path), ArticleError(f"{path}: cannot read the file ({error.strerror})")
         return
     with handle:
-        reader = csv.reader(_strip_bom(handle), strict=True)
-        header: list[str] | None = None
-        end = 0
-        while True:
-            first = end + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as err:
-                end = reader.line_num
-                yield f"{path}:{first}", ArticleError(f"{path}:{first}: {_csv_problem(err, first, end)}")
-                continue
+        yield from _csv_rows(path, _strip_bom(handle), None, 0)
+
+
+def csv_range_records(
+    path: Path, header: list[str], start: int, end: int, line: int
+) -> Iterator[tuple[str, Record]]:
+    """The records of the rows in bytes ``[start, end)`` of a CSV file, cut at a row end, read
+    under ``header``; the first is on line ``line`` (sources as ``_csv_records`` names them)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(start)
+            data = handle.read(end - start)
+    except OSError as error:
+        yield f"{path}:{line}", ArticleError(f"{path}: cannot read the file ({error.strerror})")
+        return
+    lines = (raw.decode("utf-8", errors="surrogateescape") for raw in io.BytesIO(data))
+    yield from _csv_rows(path, lines, header, line - 1)
+
+
+def _csv_rows(
+    path: Path, lines: Iterator[str], header: list[str] | None, before: int
+) -> Iterator[tuple[str, Record]]:
+    """The records of CSV ``lines`` (the first is line ``before + 1``; the first row is the header
+    unless ``header`` is given)."""
+    reader = csv.reader(lines, strict=True)
+    end = 0
+    while True:
+        first = before + end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
             end = reader.line_num
-            source = f"{path}:{first}"
-            if header is None:
-                header = row
-                if "text" not in header:
-                    yield str(path), _no_text_column(path, header)
-                    return
-                continue
-            if not any(field.strip() for field in row):
-                continue
-            yield source, _csv_record(row, header, source, end - first + 1)
+            last = before + end
+            yield f"{path}:{first}", ArticleError(f"{path}:{first}: {_csv_problem(err, first, last)}")
+            continue
+        end = reader.line_num
+        source = f"{path}:{first}"
+        if header is None:
+            header = row
+            if "text" not in header:
+                yield str(path), _no_text_column(path, header)
+                return
+            continue
+        if not any(field.strip() for field in row):
+            continue
+        yield source, _csv_record(row, header, source, before + end - first + 1)
 
 
 def _strip_bom(lines: io.TextIOBase) -> Iterator[str]:
@@ -201,6 +225,13 @@ def _rows_inside(row: list[str], columns: int) -> str:
 
 
 def _parquet_records(path: Path) -> Iterator[tuple[str, Record]]:
+    yield from parquet_records(path)
+
+
+def parquet_records(
+    path: Path, row_groups: range | None = None, first_row: int = 1
+) -> Iterator[tuple[str, Record]]:
+    """The records of a Parquet file, or of its ``row_groups`` whose first row is ``first_row``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -213,8 +244,9 @@ def _parquet_records(path: Path) -> Iterator[tuple[str, Record]]:
         if "text" not in parquet.schema_arrow.names:
             yield str(path), _no_text_column(path, parquet.schema_arrow.names)
             return
-        number = 0
-        batches = parquet.iter_batches(batch_size=_TABLE_BATCH_ROWS)
+        number = first_row - 1
+        groups = None if row_groups is None else list(row_groups)
+        batches = parquet.iter_batches(batch_size=_TABLE_BATCH_ROWS, row_groups=groups)
         while True:
             try:
                 batch = next(batches)

@@ -73,12 +73,13 @@ def test_prelabel_refuses_an_oversized_article_by_name(tmp_path: Path, news_sche
 def test_prelabel_unwritable_out_fails_before_any_work(
     tmp_path: Path, news_schema: Schema, where: str
 ) -> None:
-    """An existing folder, a path under a file, a read-only folder: one clear error, nothing run."""
+    """A folder holding other files (shards would go there), a path under a file, a read-only
+    folder: one clear error, nothing run."""
     blocker = tmp_path / "file.txt"
     blocker.write_text("x", encoding="utf-8")
     missing = tmp_path / "no-such-input.jsonl"  # would fail later: the output check comes first
     if where == "folder":
-        with pytest.raises(OutputError, match="is a folder; give a file name"):
+        with pytest.raises(OutputError, match="holds other files; write the task shards into a new"):
             prelabel_files([missing], tmp_path, news_schema)
     elif where == "under-a-file":
         with pytest.raises(OutputError, match=r"file\.txt is a file, not a folder"):

@@ -20,6 +20,7 @@ from annotate.cli._util import (
 )
 from annotate.prelabel import DEFAULT_BATCH_SIZE, prelabel_files
 from annotate.schema import load_schema
+from annotate.taskshards import shard_format_of
 
 
 @app.command("prelabel")
@@ -30,15 +31,27 @@ def prelabel_cli(
         typer.Argument(help="Article files (.txt, .jsonl, .json, .csv, .parquet) or folders.", exists=True),
     ],
     out_path: Annotated[
-        Path, typer.Option("--out", "-o", help="Where to write the JSON list of Label Studio tasks.")
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Where to write the tasks: a .json file (one JSON list), or a folder for shards of "
+            "10,000 tasks (--format) that `annotate push` reads.",
+        ),
     ] = Path("tasks.json"),
+    shard_format: Annotated[
+        str,
+        typer.Option(
+            "--format", help="Shard format when --out is a folder: jsonl, or parquet (one row per task)."
+        ),
+    ] = "jsonl",
     schema: SchemaOpt = None,
     model: ModelOpt = None,
     n_process: Annotated[
-        int, typer.Option("--n-process", "-n", min=1, help="Worker processes for spaCy.")
+        int, typer.Option("--n-process", "-n", min=1, help="Worker processes for spaCy (without --ray).")
     ] = 1,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="Articles per spaCy batch.")
+        int, typer.Option("--batch-size", min=1, help="Articles per spaCy batch (in each Ray actor too).")
     ] = DEFAULT_BATCH_SIZE,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Skip bad articles and report them instead of stopping.")
@@ -57,6 +70,7 @@ def prelabel_cli(
 ) -> None:
     """Pre-label articles with entities and events and write Label Studio tasks."""
     loaded = load_schema(schema)
+    chosen = shard_format_of(shard_format)
     if ray_address is not None:
         from annotate.raylabel import prelabel_on_ray
 
@@ -70,6 +84,8 @@ def prelabel_cli(
                 model=model,
                 skip_invalid=skip_invalid,
                 max_chars=max_chars,
+                batch_size=batch_size,
+                shard_format=chosen,
                 on_task=advance,
             )
         print_read_report(read, "pre-labelled once")
@@ -88,6 +104,7 @@ def prelabel_cli(
             n_process=n_process,
             skip_invalid=skip_invalid,
             max_chars=max_chars,
+            shard_format=chosen,
             on_task=advance,
         )
     read = report.read
