@@ -28,19 +28,36 @@ from annotate.labelstudio.labelconfig import EVENT_CONTROL
 STRATEGIES = ("random", "uncertain", "stratified")
 
 
+@dataclass(frozen=True, slots=True)
+class TaskKey:
+    """What the strategies need of a task: its random draw, its confidence, its event types."""
+
+    draw: bytes
+    confidence: float
+    types: frozenset[str]
+
+
+def task_key(task: dict[str, Any], index: int, seed: str = "annotate") -> TaskKey:
+    """The key of ``task``, at position ``index`` of the input (see the module doc)."""
+    return TaskKey(_draw(seed, task, index), _confidence(task), frozenset(_event_types(task)))
+
+
 @dataclass
 class Sample:
-    """The tasks chosen (in input order), the others, and what the choice covers."""
+    """Which tasks were chosen (their input positions) and what the choice covers."""
 
-    chosen: list[dict[str, Any]]
-    rest: list[dict[str, Any]]
+    picked: frozenset[int]
+    total: int
     strategy: str
     event_types: Counter[str] = field(default_factory=Counter)  # predicted types over all tasks
     covered: set[str] = field(default_factory=set)  # types predicted in the chosen tasks
 
 
-def sample_tasks(tasks: Sequence[dict[str, Any]], n: int, strategy: str, seed: str = "annotate") -> Sample:
-    """The ``n`` tasks ``strategy`` chooses and the rest (see the module doc).
+def choose(keys: Sequence[TaskKey], n: int, strategy: str) -> Sample:
+    """The ``n`` tasks ``strategy`` chooses among the tasks of ``keys`` (see the module doc).
+
+    Only the keys are held, so the tasks themselves can stream past (``annotate push --sample``
+    spools them to disk and reads them again).
 
     Raises:
         AnnotateError: an unknown strategy or a negative ``n``.
@@ -49,22 +66,31 @@ def sample_tasks(tasks: Sequence[dict[str, Any]], n: int, strategy: str, seed: s
         raise AnnotateError(f"unknown sampling strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     if n < 0:
         raise AnnotateError(f"cannot sample {n} tasks; give a number of tasks to push")
-    drawn = sorted(range(len(tasks)), key=lambda i: _draw(seed, tasks[i], i))
-    types = [_event_types(task) for task in tasks]
-    counts: Counter[str] = Counter(t for found in types for t in found)
+    drawn = sorted(range(len(keys)), key=lambda i: keys[i].draw)
+    counts: Counter[str] = Counter(t for key in keys for t in key.types)
     if strategy == "random":
         order = drawn
     else:
-        by_confidence = sorted(drawn, key=lambda i: _confidence(tasks[i]))
+        by_confidence = sorted(drawn, key=lambda i: keys[i].confidence)
+        types = [key.types for key in keys]
         order = by_confidence if strategy == "uncertain" else _stratified(by_confidence, types, counts)
-    picked = set(order[:n])
-    chosen = [task for i, task in enumerate(tasks) if i in picked]
-    rest = [task for i, task in enumerate(tasks) if i not in picked]
-    covered = {t for i in picked for t in types[i]}
-    return Sample(chosen, rest, strategy, counts, covered)
+    picked = frozenset(order[:n])
+    covered = {t for i in picked for t in keys[i].types}
+    return Sample(picked, len(keys), strategy, counts, covered)
 
 
-def _stratified(by_confidence: list[int], types: list[set[str]], counts: Counter[str]) -> list[int]:
+def sample_tasks(
+    tasks: Sequence[dict[str, Any]], n: int, strategy: str, seed: str = "annotate"
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Sample]:
+    """The chosen tasks and the rest (each in input order), and the ``Sample``: ``choose`` on
+    tasks held in memory."""
+    sample = choose([task_key(task, i, seed) for i, task in enumerate(tasks)], n, strategy)
+    chosen = [task for i, task in enumerate(tasks) if i in sample.picked]
+    rest = [task for i, task in enumerate(tasks) if i not in sample.picked]
+    return chosen, rest, sample
+
+
+def _stratified(by_confidence: list[int], types: Sequence[frozenset[str]], counts: Counter[str]) -> list[int]:
     """Round-robin over event types, rarest first, each taking its least confident free task."""
     queues = {name: deque(i for i in by_confidence if name in types[i]) for name in counts}
     rarest_first = sorted(counts, key=lambda name: (counts[name], name))

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from annotate import taskshards
 from annotate.cli import app
 from annotate.errors import AnnotateError
 from annotate.labelstudio.labelconfig import EVENT_CONTROL
@@ -40,26 +41,26 @@ def _ids(tasks: list[dict[str, Any]]) -> list[str]:
 
 def test_sample_uncertain_takes_the_least_confident() -> None:
     """Scores 0.1 (f), 0.2 (b), 0.4 (d) are the lowest; chosen tasks keep the input order."""
-    sample = sample_tasks(TASKS, 3, "uncertain")
-    assert _ids(sample.chosen) == ["b", "d", "f"] and _ids(sample.rest) == ["a", "c", "e"]
+    chosen, rest, _ = sample_tasks(TASKS, 3, "uncertain")
+    assert _ids(chosen) == ["b", "d", "f"] and _ids(rest) == ["a", "c", "e"]
 
 
 def test_sample_stratified_covers_rare_event_types_first() -> None:
     """Counts: Attack 4, Arrest-Jail 1, Die 1: the first round takes c (Arrest) and e (Die), then
     Attack's least confident, f."""
-    sample = sample_tasks(TASKS, 3, "stratified")
-    assert _ids(sample.chosen) == ["c", "e", "f"]
+    chosen, _, sample = sample_tasks(TASKS, 3, "stratified")
+    assert _ids(chosen) == ["c", "e", "f"]
     assert sample.covered == {"Conflict:Attack", "Justice:Arrest-Jail", "Life:Die"}
     assert sample.event_types == {"Conflict:Attack": 4, "Justice:Arrest-Jail": 1, "Life:Die": 1}
 
 
 def test_sample_random_is_stable_per_seed_and_across_growing_input() -> None:
     """The same seed draws the same tasks; a task added later displaces at most one earlier pick."""
-    two = _ids(sample_tasks(TASKS, 2, "random", "s").chosen)
-    assert two == _ids(sample_tasks(TASKS, 2, "random", "s").chosen)
+    two = _ids(sample_tasks(TASKS, 2, "random", "s")[0])
+    assert two == _ids(sample_tasks(TASKS, 2, "random", "s")[0])
     grown = [*TASKS, _task("g", 0.5)]
-    assert set(two) <= set(_ids(sample_tasks(grown, 3, "random", "s").chosen))
-    assert sorted(_ids(sample_tasks(TASKS, 10, "random").chosen)) == sorted(_ids(TASKS))
+    assert set(two) <= set(_ids(sample_tasks(grown, 3, "random", "s")[0]))
+    assert sorted(_ids(sample_tasks(TASKS, 10, "random")[0])) == sorted(_ids(TASKS))
     with pytest.raises(AnnotateError, match="unknown sampling strategy 'smart'"):
         sample_tasks(TASKS, 1, "smart")
 
@@ -102,3 +103,42 @@ def test_cli_push_sample_pushes_the_working_set_and_exports_the_rest_as_silver(
     assert json.loads((out / "export_report.json").read_text(encoding="utf-8"))["silver"] == len(
         splits["silver"]
     )
+
+
+def test_push_sample_of_shards_writes_the_rest_as_shards_that_export_reads(
+    studio_server: LocalServer,
+    studio: Studio,
+    project: str,
+    seed_tasks: list[dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A shard folder sampled: the two least confident are pushed, the rest become shards (FOLDER-rest
+    by default) that --silver-from reads; no spool is left behind."""
+    monkeypatch.setattr(taskshards, "SHARD_TASKS", 3)  # several shards in and out
+    shards = tmp_path / "shards"
+    taskshards.write_task_shards(shards, seed_tasks, shard_format="parquet")
+    creds = studio_server.credentials
+    connection = ["--url", creds.url, "--api-key", creds.token]
+    result = CliRunner().invoke(
+        app, ["push", str(shards), "--project", project, "--sample", "2", *connection]
+    )
+    assert result.exit_code == 0, result.output
+    by_score = sorted(seed_tasks, key=lambda task: task["predictions"][0]["score"])
+    expected = set(_ids(by_score[:2]))
+    remote = {task.doc_id: task.id for task in studio.remote_tasks(studio.project(project).id)}
+    assert set(remote) == expected
+    rest = tmp_path / "shards-rest"
+    assert taskshards.is_shard_folder(rest)
+    assert _ids(list(taskshards.read_task_shards(rest))) == [
+        task["data"]["doc_id"] for task in seed_tasks if task["data"]["doc_id"] not in expected
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shards", "shards-rest"]
+    gold = by_score[0]
+    studio.save_annotation(remote[gold["data"]["doc_id"]], gold["predictions"][0]["result"])
+    out = tmp_path / "export"
+    export = ["export", "--project", project, "--out", str(out), "--no-quality", "--silver-from", str(rest)]
+    result = CliRunner().invoke(app, [*export, *connection])
+    assert result.exit_code == 0, result.output
+    silver = pq.read_table(next((out / "documents").glob("silver-*.parquet"))).column("id").to_pylist()
+    assert set(silver) == set(_ids(seed_tasks)) - {gold["data"]["doc_id"]}  # the rest and the unannotated

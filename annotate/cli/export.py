@@ -107,7 +107,8 @@ def export_cli(
         typer.Option(
             "--silver-from",
             exists=True,
-            help="Task file whose predictions become the silver split (e.g. what push --sample left out); "
+            help="Task file or folder of task shards whose predictions become the silver split (e.g. "
+            "what push --sample left out); "
             "articles that are also in the project are left out of it.",
         ),
     ] = [],  # noqa: B006 - typer needs a literal default

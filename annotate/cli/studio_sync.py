@@ -107,7 +107,9 @@ def push_cli(
     rest: Annotated[
         Path | None,
         typer.Option(
-            "--rest", help="Task file for the tasks --sample leaves out (default: INPUT.rest.json)."
+            "--rest",
+            help="Task file, or folder for task shards, for the tasks --sample leaves out "
+            "(default: INPUT.rest.json, or FOLDER-rest for a folder of shards).",
         ),
     ] = None,
     seed: Annotated[
@@ -122,7 +124,8 @@ def push_cli(
     sampling = None
     if sample is not None:
         first = paths[0]
-        target = rest or first.with_name(f"{first.stem}.rest.json")
+        default = f"{first.name}-rest" if first.is_dir() else f"{first.stem}.rest.json"  # shards for shards
+        target = rest or first.with_name(default)
         sampling = Sampling(sample, strategy, target, seed)
     with progress_bar("pushing") as advance:
         report = push_paths(
@@ -145,9 +148,9 @@ def push_cli(
         found = report.sample
         types = len(found.event_types)
         out.print(
-            f"sampled {len(found.chosen)} of {len(found.chosen) + len(found.rest)} tasks ({found.strategy}; "
+            f"sampled {len(found.picked)} of {found.total} tasks ({found.strategy}; "
             f"{len(found.covered)} of {types} predicted event types covered); the other "
-            f"{len(found.rest)} written to {sampling.rest} as silver predictions"
+            f"{found.total - len(found.picked)} written to {sampling.rest} as silver predictions"
         )
     _print_push(project, report)
 

@@ -10,12 +10,13 @@ from typing import Any
 from annotate.errors import ExportError
 from annotate.export.snapshot import Snapshot, read_snapshot
 from annotate.taskfile import read_task_file
+from annotate.taskshards import is_shard_folder, read_task_shards
 
 
 def with_silver_tasks(snapshot: Snapshot, files: Sequence[Path]) -> Iterator[dict[str, Any]]:
-    """The snapshot's tasks, then the tasks of ``files`` as unannotated tasks (their predictions
-    only), except articles the snapshot holds (annotated since, they are gold) or already given:
-    an article is never in two splits.
+    """The snapshot's tasks, then the tasks of ``files`` (task files, or shard folders streamed) as
+    unannotated tasks (their predictions only), except articles the snapshot holds (annotated
+    since, they are gold) or already given: an article is never in two splits.
 
     Raises:
         ExportError: a file is not a task file, or the snapshot cannot be read.
@@ -23,7 +24,7 @@ def with_silver_tasks(snapshot: Snapshot, files: Sequence[Path]) -> Iterator[dic
     seen = {_doc_id(task) for task in read_snapshot(snapshot.path)}  # a first pass, ids only
     yield from snapshot
     for path in files:
-        tasks = read_task_file(path)
+        tasks = read_task_shards(path) if is_shard_folder(path) else read_task_file(path)
         if tasks is None:
             raise ExportError(
                 f"{path} is not a task file; give the file `annotate push --sample` wrote (--rest)"

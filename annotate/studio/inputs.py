@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from annotate.articles import MAX_ARTICLE_CHARS, ReadReport, read_articles
-from annotate.atomic import check_output
-from annotate.sampling import sample_tasks
+from annotate.sampling import Sample, choose, task_key
 from annotate.schema import Schema
 from annotate.studio.client import Studio
 from annotate.studio.push import DEFAULT_BATCH_SIZE, PushReport, push
-from annotate.taskfile import read_task_file, write_tasks, written_task_file
-from annotate.taskshards import is_shard_folder, read_task_shards
+from annotate.taskfile import read_task_file
+from annotate.taskshards import check_task_output, is_shard_folder, read_task_shards, write_task_output
 
 
 def push_paths(
@@ -77,36 +78,37 @@ def push_paths(
             return f"task {number} of {', '.join(map(str, shard_folders))}"
         return f"article {number} of {', '.join(map(str, article_paths))}"
 
-    chosen: Iterable[dict[str, Any]] = all_tasks()
-    describe: Callable[[int], str] = source_of
-    sampled = None
-    if sample is not None:
-        check_output(sample.rest, ours=written_task_file, what="a task file annotate wrote")
-        everything = list(chosen)
-        names = {id(task): source_of(number) for number, task in enumerate(everything, start=1)}
-        sampled = sample_tasks(everything, sample.n, sample.strategy, sample.seed)
-        write_tasks(sample.rest, sampled.rest)
-        chosen = sampled.chosen
-        kept = [names[id(task)] for task in sampled.chosen]
+    def _push(tasks: Iterable[dict[str, Any]], describe: Callable[[int], str]) -> PushReport:
+        with Studio.connect(url, api_key, insecure=insecure) as studio:
+            return push(
+                studio,
+                title,
+                tasks,
+                schema,
+                batch_size=batch_size,
+                replace_config=replace_config,
+                on_task=on_task,
+                on_wait=on_wait,
+                source_of=describe,
+                skip_invalid=skip_invalid,
+            )
+
+    if sample is None:
+        report = _push(all_tasks(), source_of)
+        report.read = read
+        return report
+    check_task_output(sample.rest)
+    near = sample.rest.parent  # the spool goes on the disk the rest goes to, not a small /tmp
+    while not near.is_dir():
+        near = near.parent
+    with tempfile.TemporaryDirectory(prefix=".annotate-sample-", dir=near) as spool:
+        sampled = _sample(all_tasks(), sample, Path(spool))
+        kept = [source_of(index + 1) for index in sorted(sampled.picked)]
 
         def describe_sampled(number: int) -> str:  # a chosen task keeps the source it was read from
             return kept[number - 1]
 
-        describe = describe_sampled
-
-    with Studio.connect(url, api_key, insecure=insecure) as studio:
-        report = push(
-            studio,
-            title,
-            chosen,
-            schema,
-            batch_size=batch_size,
-            replace_config=replace_config,
-            on_task=on_task,
-            on_wait=on_wait,
-            source_of=describe,
-            skip_invalid=skip_invalid,
-        )
+        report = _push(_spooled(Path(spool) / "chosen.jsonl"), describe_sampled)
     report.read = read
     report.sample = sampled
     return report
@@ -120,3 +122,34 @@ class Sampling:
     strategy: str
     rest: Path
     seed: str = "annotate"
+
+
+def _sample(tasks: Iterable[dict[str, Any]], sample: Sampling, spool: Path) -> Sample:
+    """Choose among ``tasks`` holding only their keys (memory flat in the corpus size): spool the
+    tasks to disk while keying them, then read the spool once, writing the chosen to
+    ``spool/chosen.jsonl`` and the rest to ``sample.rest`` (a task file, or shards)."""
+    keys = []
+    with (spool / "all.jsonl").open("w", encoding="utf-8") as handle:
+        for index, task in enumerate(tasks):
+            keys.append(task_key(task, index, sample.seed))
+            handle.write(json.dumps(task, ensure_ascii=False) + "\n")
+    chosen = choose(keys, sample.n, sample.strategy)
+    del keys
+    with (spool / "chosen.jsonl").open("w", encoding="utf-8") as picked:
+
+        def rest() -> Iterator[dict[str, Any]]:
+            for index, task in enumerate(_spooled(spool / "all.jsonl")):
+                if index in chosen.picked:
+                    picked.write(json.dumps(task, ensure_ascii=False) + "\n")
+                else:
+                    yield task
+
+        write_task_output(sample.rest, rest())
+    (spool / "all.jsonl").unlink()
+    return chosen
+
+
+def _spooled(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("r", encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
