@@ -34,6 +34,7 @@ from annotate.errors import AnnotateError, ArticleError, OutputError
 from annotate.inputparts import Part, input_parts, part_records
 from annotate.prelabel import DEFAULT_BATCH_SIZE
 from annotate.schema import Schema
+from annotate.taskfile import TaskJSON
 from annotate.taskshards import ShardFormat, check_task_output, write_task_output
 
 #: Largest shard: JSON-lines files are cut into byte ranges of at most about this size.
@@ -126,8 +127,13 @@ def _connect(address: str) -> bool:
 
 def _tasks(
     rows: Iterable[dict[str, Any]], report: ReadReport, skip_invalid: bool, version: list[str]
-) -> Iterator[dict[str, Any]]:
-    """The tasks of the workers' rows, each text once, each id for one text (see the module doc)."""
+) -> Iterator[TaskJSON]:
+    """The tasks of the workers' rows, each text once, each id for one text (see the module doc).
+
+    The workers send each task as JSON text with its text hash, id and model version beside it,
+    so the driver writes tasks without parsing them: its work per task stays far below the
+    pipeline's (the bound on how many workers one driver can feed; ``bench/ray_memory_bench.py``).
+    """
     seen_text: dict[str, str] = {}
     seen_id: dict[str, str] = {}
     for row in rows:
@@ -137,8 +143,7 @@ def _tasks(
                 raise ArticleError(f"{source}: {row['problem']}")
             report.skipped.append(Problem(source, str(row["problem"])))
             continue
-        task: dict[str, Any] = json.loads(row["task"])
-        digest, doc_id = text_hash(task["data"]["text"]), str(task["data"]["doc_id"])
+        digest, doc_id = str(row["digest"]), str(row["doc_id"])
         if digest in seen_text:
             report.duplicates.append(Problem(source, f"same text as {seen_text[digest]}"))
             continue
@@ -152,8 +157,8 @@ def _tasks(
         seen_text[digest] = seen_id[doc_id] = source
         report.read += 1
         if not version:
-            version.append(str(task["predictions"][0]["model_version"]))
-        yield task
+            version.append(str(row["version"]))
+        yield TaskJSON(row["task"])
 
 
 class _Prelabeller:
@@ -168,25 +173,31 @@ class _Prelabeller:
         self.max_chars = max_chars
         self.batch_size = batch_size
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
+        """The rows of a batch's shards: a bad record's source and problem, or a task as JSON text
+        with its text hash, id and model version."""
         from annotate.prelabel import prelabel
 
-        found: dict[str, list[Any]] = {"source": [], "problem": [], "task": []}
+        found: dict[str, list[str]] = {column: [] for column in _COLUMNS}
+
+        def add(*values: str) -> None:
+            for column, value in zip(_COLUMNS, values, strict=True):
+                found[column].append(value)
+
         for text in batch["part"]:
             articles = []
             for source, record, path, name in part_records(Part.from_json(str(text))):
                 try:
                     articles.append(article_of(record, source, path, name, self.max_chars))
                 except ArticleError as error:
-                    found["source"].append(source)
-                    found["problem"].append(str(error).removeprefix(f"{source}: "))
-                    found["task"].append("")
-            for article, task in zip(
-                articles,
-                prelabel(articles, self.schema, nlp=self.nlp, batch_size=self.batch_size),
-                strict=True,
-            ):
-                found["source"].append(article.source)
-                found["problem"].append("")
-                found["task"].append(json.dumps(task, ensure_ascii=False))
+                    add(source, str(error).removeprefix(f"{source}: "), "", "", "", "")
+            tasks = prelabel(articles, self.schema, nlp=self.nlp, batch_size=self.batch_size)
+            for article, task in zip(articles, tasks, strict=True):
+                data, version = task["data"], str(task["predictions"][0]["model_version"])
+                encoded = json.dumps(task, ensure_ascii=False)
+                add(article.source, "", encoded, text_hash(data["text"]), str(data["doc_id"]), version)
         return found
+
+
+#: What a worker sends back per record.
+_COLUMNS = ("source", "problem", "task", "digest", "doc_id", "version")

@@ -15,8 +15,27 @@ from annotate.records import read_text_file
 _TASK_KEYS = frozenset({"data", "predictions", "annotations"})
 
 
+class TaskJSON(str):
+    """A task already written as JSON text (one line): writers copy it as it is."""
+
+    __slots__ = ()
+
+
+def task_json(task: dict[str, Any] | TaskJSON) -> str:
+    """``task`` as one line of JSON text."""
+    return task if isinstance(task, TaskJSON) else json.dumps(task, ensure_ascii=False)
+
+
+def task_dict(task: dict[str, Any] | TaskJSON) -> dict[str, Any]:
+    """``task`` as a dict."""
+    return json.loads(task) if isinstance(task, TaskJSON) else task
+
+
 def write_tasks(
-    path: str | Path, tasks: Iterable[dict[str, Any]], *, on_task: Callable[[], None] | None = None
+    path: str | Path,
+    tasks: Iterable[dict[str, Any] | TaskJSON],
+    *,
+    on_task: Callable[[], None] | None = None,
 ) -> int:
     """Stream ``tasks`` into a JSON list at ``path`` and return how many were written.
 
@@ -28,7 +47,7 @@ def write_tasks(
         handle.write("[")
         for task in tasks:
             handle.write(",\n" if count else "\n")
-            json.dump(task, handle, ensure_ascii=False)
+            handle.write(task_json(task))
             count += 1
             if on_task is not None:
                 on_task()

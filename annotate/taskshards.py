@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from annotate.atomic import check_output, swap_folder
 from annotate.errors import ArticleError, OutputError
-from annotate.taskfile import read_task_file, write_tasks, written_task_file
+from annotate.taskfile import TaskJSON, read_task_file, task_dict, task_json, write_tasks, written_task_file
 
 MANIFEST = "annotate-tasks.json"
 SHARD_TASKS = 10_000
@@ -74,7 +74,7 @@ def check_task_output(out: Path, shard_format: ShardFormat = "jsonl") -> None:
 
 def write_task_output(
     out: Path,
-    tasks: Iterable[dict[str, Any]],
+    tasks: Iterable[dict[str, Any] | TaskJSON],
     *,
     shard_format: ShardFormat = "jsonl",
     on_task: Callable[[], None] | None = None,
@@ -88,7 +88,7 @@ def write_task_output(
 
 def write_task_shards(
     out: Path,
-    tasks: Iterable[dict[str, Any]],
+    tasks: Iterable[dict[str, Any] | TaskJSON],
     *,
     shard_format: ShardFormat = "jsonl",
     on_task: Callable[[], None] | None = None,
@@ -153,8 +153,8 @@ class _JsonLines:
     def __init__(self, path: Path) -> None:
         self.handle = path.open("w", encoding="utf-8")
 
-    def write(self, task: dict[str, Any], where: str) -> None:
-        self.handle.write(json.dumps(task, ensure_ascii=False) + "\n")
+    def write(self, task: dict[str, Any] | TaskJSON, where: str) -> None:
+        self.handle.write(task_json(task) + "\n")
 
     def close(self) -> None:
         self.handle.close()
@@ -178,7 +178,8 @@ class _Parquet:
         self.writer = pq.ParquetWriter(path, self.schema)
         self.rows: list[dict[str, Any]] = []
 
-    def write(self, task: dict[str, Any], where: str) -> None:
+    def write(self, encoded: dict[str, Any] | TaskJSON, where: str) -> None:
+        task = task_dict(encoded)
         other = sorted(set(task) - set(_TASK_KEYS))
         if other:
             raise OutputError(
