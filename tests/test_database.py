@@ -113,6 +113,52 @@ def test_studio_up_on_postgresql_keeps_the_tasks_there(
         _annotate(down)
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    found = []
+    for child in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(child))
+    return found
+
+
+def test_studio_up_with_web_workers_serves_from_several_processes(
+    passable: Path, news_schema: Schema, nlp: Language
+) -> None:
+    """--web-workers 2 on PostgreSQL: uWSGI with two web processes serves the API (push, read back),
+    status finds it, down stops every process; on SQLite the same is refused before anything starts."""
+    studio_dir = passable / "studio"
+    port = free_port()
+    up = ["studio", "up", "--dir", str(studio_dir), "--background", "--port", str(port)]
+    try:
+        started = _annotate([*up, "--database", "postgresql", "--web-workers", "2"])
+        assert started.returncode == 0, started.stderr
+        assert "2 web workers" in started.stdout
+        master = int((studio_dir / "server.pid").read_text())
+        assert len(_children(master)) == 2
+        status = _annotate(["studio", "status", "--dir", str(studio_dir)])
+        assert f"http://127.0.0.1:{port}" in status.stdout
+        creds = load_credentials(studio_dir / "credentials.json")
+        with Studio.connect(creds.url, creds.token) as studio:
+            tasks = list(prelabel(read_articles([SEED_ARTICLE]), news_schema, nlp=nlp))
+            assert push(studio, "on-uwsgi", tasks, news_schema).created == 1
+            assert push(studio, "on-uwsgi", tasks, news_schema).created == 0
+        assert _count_tasks(studio_dir) == 1
+        stopped = _annotate(["studio", "down", "--dir", str(studio_dir)])
+        assert stopped.returncode == 0 and "stopped" in stopped.stdout
+        assert not any(str(studio_dir).encode() in line for line in _command_lines())
+    finally:
+        _annotate(["studio", "down", "--dir", str(studio_dir)])
+    sqlite_dir = passable / "sqlite"
+    refused = _annotate(["studio", "up", "--dir", str(sqlite_dir), "--web-workers", "2", "--background"])
+    assert refused.returncode != 0 and "2 web workers need PostgreSQL" in refused.stderr
+    assert not (sqlite_dir / "label_studio.sqlite3").exists()
+
+
 def test_choose_database_keeps_a_data_dir_on_its_engine(tmp_path: Path) -> None:
     """A data dir stays on the database it was made with; bad URLs and passwords in URLs are refused."""
     sqlite_dir = tmp_path / "sqlite"

@@ -54,6 +54,15 @@ def up_cli(
             help="An existing PostgreSQL server, postgresql://USER@HOST:PORT/NAME (password in PGPASSWORD).",
         ),
     ] = None,
+    web_workers: Annotated[
+        int,
+        typer.Option(
+            "--web-workers",
+            min=1,
+            help="Web processes (uWSGI) for many annotators at once; more than 1 needs PostgreSQL. "
+            "About 2 per core.",
+        ),
+    ] = 1,
 ) -> None:
     """Start Label Studio; the first start on a new --dir creates the admin and takes a while."""
     running = status(data_dir)
@@ -63,11 +72,12 @@ def up_cli(
         )
         return
     chosen = choose_database(data_dir, database, database_url)
-    server = LocalServer(data_dir, port=port, database=chosen)
+    server = LocalServer(data_dir, port=port, database=chosen, web_workers=web_workers)
     err.print(f"starting Label Studio in {data_dir} (log: {server.log_path}) ...")
     creds = server.start()
     where = "SQLite" if chosen.engine == "sqlite" else f"PostgreSQL on {chosen.host}:{chosen.port}"
-    out.print(f"Label Studio is running at {creds.url} ({where})")
+    processes = f", {web_workers} web workers" if web_workers > 1 else ""
+    out.print(f"Label Studio is running at {creds.url} ({where}{processes})")
     out.print(f"log in as {creds.username}; credentials in {server.credentials_path} (mode 600)")
     if background:
         out.print(f"stop it with: annotate studio down --dir {data_dir}")

@@ -1,8 +1,9 @@
 """A server left running in the background on a data dir: find it by its pid file, stop it, report it.
 
 ``annotate studio up --background`` leaves Label Studio running; ``PID_FILE`` in the data dir names
-its process, which is trusted only if its command line is a label-studio server on that very
-data dir (a stale file, or a pid reused by another program, is never signalled).
+its process, which is trusted only if its command line is a Label Studio server (``label-studio
+start`` or uWSGI, ``annotate.studio.webworkers``) on that very data dir (a stale file, or a pid
+reused by another program, is never signalled).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from annotate.errors import StudioError
 from annotate.studio.database import LocalPostgres, load_database
+from annotate.studio.webworkers import is_server_of, served_address
 
 PID_FILE = "server.pid"
 
@@ -32,7 +34,7 @@ def server_argv(pid: int, data_dir: Path) -> list[str] | None:
         argv = ps.stdout.split()
     except OSError:
         return None
-    return argv if any("label-studio" in a for a in argv) and str(data_dir.resolve()) in argv else None
+    return argv if is_server_of(argv, data_dir) else None
 
 
 def read_pid(data_dir: Path) -> int | None:
@@ -80,6 +82,5 @@ def status(data_dir: Path) -> str | None:
     """The URL of the server running on ``data_dir``, or None if none is."""
     pid = read_pid(Path(data_dir))
     argv = server_argv(pid, Path(data_dir)) if pid is not None else None
-    if argv is None or not {"--port", "--internal-host"} <= set(argv):
-        return None
-    return f"http://{argv[argv.index('--internal-host') + 1]}:{argv[argv.index('--port') + 1]}"
+    address = served_address(argv) if argv is not None else None
+    return None if address is None else f"http://{address[0]}:{address[1]}"

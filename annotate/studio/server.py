@@ -33,6 +33,13 @@ from annotate.studio.credentials import (
     save_credentials,
 )
 from annotate.studio.database import POSTGRES_DIR, Database, LocalPostgres, load_database
+from annotate.studio.webworkers import (
+    UWSGI_ENVIRONMENT,
+    check_web_workers,
+    init_argv,
+    initialise,
+    uwsgi_argv,
+)
 
 DEFAULT_PORT = 8080
 DEFAULT_USERNAME = "admin@annotate.local"
@@ -122,12 +129,14 @@ class LocalServer:
         host: str = "127.0.0.1",
         env: Mapping[str, str] | None = None,
         database: Database | None = None,
+        web_workers: int = 1,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port
         self.host = host
         self.env = dict(env or {})
         self.database = database or load_database(self.data_dir) or Database()
+        self.web_workers = web_workers
         self.credentials_path = self.data_dir / CREDENTIALS_FILE
         self.log_path = self.data_dir / LOG_FILE
         self._process: subprocess.Popen[bytes] | None = None
@@ -170,45 +179,17 @@ class LocalServer:
                 "stop it with `annotate studio down`"
             )
         _check_port_free(self.host, self.port)
+        check_web_workers(self.web_workers, self.database)
         if self.database.local:
             LocalPostgres(self.data_dir, self.database).start()
-        creds = self._credentials_for_start()
-        data_dir = str(self.data_dir.resolve())
-        environment = {key: value for key, value in os.environ.items() if key not in _SCRUBBED}
-        environment |= (
-            _QUIET | _LOOPBACK_BACKENDS | {"LABEL_STUDIO_BASE_DATA_DIR": data_dir}
-        )  # else settings touch ~/.local first
-        environment |= {"LABEL_STUDIO_PASSWORD": creds.password, "LABEL_STUDIO_USER_TOKEN": creds.token}
-        environment |= self.database.environment()  # PostgreSQL's password too: by environment only
-        environment |= self.env
-        argv = [
-            executable,
-            "start",
-            "--no-browser",
-            "--internal-host",
-            self.host,
-            "--port",
-            str(self.port),
-            "--data-dir",
-            data_dir,
-            "--username",
-            creds.username,
-            "--enable-legacy-api-token",
-            "--log-level",
-            "WARNING",
-        ]
-        log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
-        with os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
-            self._process = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=environment,
-                cwd=data_dir,
-                start_new_session=True,
-                umask=0o077,
-            )
+        try:
+            creds = self._credentials_for_start()
+            log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+            self._process = self._launch(executable, creds, log_start)
+        except BaseException:
+            if self.database.local:
+                LocalPostgres(self.data_dir, self.database).stop()
+            raise
         try:
             with atomic_writer(self.data_dir / PID_FILE, mode=0o600) as handle:
                 handle.write(f"{self._process.pid}\n")
@@ -218,6 +199,39 @@ class LocalServer:
             raise
         self._credentials = creds
         return creds
+
+    def _launch(self, executable: str, creds: Credentials, log_start: int) -> subprocess.Popen[bytes]:
+        """Start Label Studio (with web workers: `label-studio init`, then uWSGI), logging to the log file."""
+        data_dir = str(self.data_dir.resolve())
+        environment = {key: value for key, value in os.environ.items() if key not in _SCRUBBED}
+        environment |= (
+            _QUIET | _LOOPBACK_BACKENDS | {"LABEL_STUDIO_BASE_DATA_DIR": data_dir}
+        )  # else settings touch ~/.local first
+        environment |= {"LABEL_STUDIO_PASSWORD": creds.password, "LABEL_STUDIO_USER_TOKEN": creds.token}
+        environment |= self.database.environment()  # PostgreSQL's password too: by environment only
+        environment |= self.env
+        argv = [executable, "start", "--no-browser", "--internal-host", self.host, "--port", str(self.port)]
+        argv += ["--data-dir", data_dir, "--username", creds.username]
+        argv += ["--enable-legacy-api-token", "--log-level", "WARNING"]
+        with os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
+            if self.web_workers > 1:  # migrations and the admin first, then uWSGI (webworkers)
+                try:
+                    initialise(init_argv(executable, data_dir, creds.username), environment, log)
+                except StudioError as error:
+                    tail = self._log_tail(creds, log_start)
+                    raise StudioError(f"{error}; the end of {self.log_path}:\n{tail}") from None
+                argv = uwsgi_argv(self.host, self.port, self.web_workers, data_dir)
+                environment |= UWSGI_ENVIRONMENT
+            return subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                cwd=data_dir,
+                start_new_session=True,
+                umask=0o077,
+            )
 
     def _credentials_for_start(self) -> Credentials:
         saved = load_credentials(self.credentials_path) if self.credentials_path.exists() else None
