@@ -73,6 +73,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/retrain_bench.py
 	$(BIN)/python bench/ray_bench.py
 	$(BIN)/python bench/database_bench.py
+	$(BIN)/python bench/webworkers_bench.py
+	$(BIN)/python bench/ray_memory_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

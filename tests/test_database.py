@@ -139,7 +139,7 @@ def test_studio_up_with_web_workers_serves_from_several_processes(
         assert started.returncode == 0, started.stderr
         assert "2 web workers" in started.stdout
         master = int((studio_dir / "server.pid").read_text())
-        assert len(_children(master)) == 2
+        assert len(_children(master)) == 3  # two web workers and the HTTP router in front of them
         status = _annotate(["studio", "status", "--dir", str(studio_dir)])
         assert f"http://127.0.0.1:{port}" in status.stdout
         creds = load_credentials(studio_dir / "credentials.json")

@@ -5,8 +5,10 @@ sharing one interpreter lock. For a team, Label Studio's own Docker image runs u
 (its ``deploy/uwsgi.ini``); this module runs the same from a pip install: first ``label-studio
 init`` (migrations and the admin, then it exits), then uWSGI's master with ``workers`` processes,
 each loading Label Studio after the fork (``lazy-apps``: no database connection is shared across
-processes). Label Studio's static files are served by its own URL routes, so no nginx is needed
-for a local team server. Several processes need a database that takes concurrent writers:
+processes), behind uWSGI's HTTP router: one process that holds the browsers' keep-alive
+connections and hands each request to a free worker, so an idle browser never holds a worker.
+Label Studio's static files are served by its own URL routes, so no nginx is needed for a local
+team server. Several processes need a database that takes concurrent writers:
 PostgreSQL, never SQLite.
 """
 
@@ -89,8 +91,9 @@ def uwsgi_argv(host: str, port: int, workers: int, data_dir: str) -> list[str]:
         raise StudioError("Label Studio is not installed; run pip install 'annotate[server]'")
     return [
         _uwsgi(),
-        "--http11-socket",
+        "--http",  # a router process holds the browsers' connections and hands each request to a free worker
         f"{host}:{port}",
+        "--http-keepalive",
         "--chdir",
         str(Path(spec.origin).parent),
         "--module",
@@ -117,8 +120,8 @@ def uwsgi_argv(host: str, port: int, workers: int, data_dir: str) -> list[str]:
 
 def served_address(argv: list[str]) -> tuple[str, str] | None:
     """The host and port a server's command line (``label-studio start`` or uWSGI) serves on."""
-    if "--http11-socket" in argv[:-1]:
-        host, _, port = argv[argv.index("--http11-socket") + 1].rpartition(":")
+    if "--http" in argv[:-1]:
+        host, _, port = argv[argv.index("--http") + 1].rpartition(":")
         return host, port
     if {"--port", "--internal-host"} <= set(argv[:-1]):
         return argv[argv.index("--internal-host") + 1], argv[argv.index("--port") + 1]
