@@ -74,7 +74,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ray_bench.py
 	$(BIN)/python bench/database_bench.py
 	$(BIN)/python bench/webworkers_bench.py
-	$(BIN)/python bench/ray_memory_bench.py
+	$(BIN)/python bench/ray_memory_bench.py --sizes 1000 10000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -41,6 +41,10 @@ from annotate.taskshards import ShardFormat, check_task_output, write_task_outpu
 SHARD_BYTES = 8 * 2**20
 #: Smallest shard (each costs a Ray task and a pipeline batch).
 MIN_SHARD_BYTES = 64 * 2**10
+#: Tasks a worker sends back at a time, and the largest block Ray Data makes of them: the driver
+#: holds a block or two at once, whatever the size of the shards and of the corpus.
+OUTPUT_ROWS = 256
+OUTPUT_BLOCK_BYTES = 8 * 2**20
 
 
 def prelabel_on_ray(
@@ -81,6 +85,7 @@ def prelabel_on_ray(
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True  # results in input order: the first text wins
         context.enable_progress_bars = False
+        context.target_max_block_size = OUTPUT_BLOCK_BYTES
         blocks = max(1, len(shards))  # one block a shard: the actors share the work shard by shard
         dataset = ray.data.from_items(shards, override_num_blocks=blocks).map_batches(
             _Prelabeller,
@@ -173,30 +178,35 @@ class _Prelabeller:
         self.max_chars = max_chars
         self.batch_size = batch_size
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
-        """The rows of a batch's shards: a bad record's source and problem, or a task as JSON text
-        with its text hash, id and model version."""
+    def __call__(self, batch: dict[str, Any]) -> Iterator[dict[str, list[str]]]:
+        """The rows of a batch's shards, ``OUTPUT_ROWS`` at a time: a bad record's source and
+        problem, or a task as JSON text with its text hash, id and model version."""
         from annotate.prelabel import prelabel
 
-        found: dict[str, list[str]] = {column: [] for column in _COLUMNS}
-
-        def add(*values: str) -> None:
-            for column, value in zip(_COLUMNS, values, strict=True):
-                found[column].append(value)
-
+        rows: list[tuple[str, ...]] = []
         for text in batch["part"]:
             articles = []
             for source, record, path, name in part_records(Part.from_json(str(text))):
                 try:
                     articles.append(article_of(record, source, path, name, self.max_chars))
                 except ArticleError as error:
-                    add(source, str(error).removeprefix(f"{source}: "), "", "", "", "")
+                    rows.append((source, str(error).removeprefix(f"{source}: "), "", "", "", ""))
             tasks = prelabel(articles, self.schema, nlp=self.nlp, batch_size=self.batch_size)
             for article, task in zip(articles, tasks, strict=True):
                 data, version = task["data"], str(task["predictions"][0]["model_version"])
                 encoded = json.dumps(task, ensure_ascii=False)
-                add(article.source, "", encoded, text_hash(data["text"]), str(data["doc_id"]), version)
-        return found
+                rows.append(
+                    (article.source, "", encoded, text_hash(data["text"]), str(data["doc_id"]), version)
+                )
+                if len(rows) == OUTPUT_ROWS:
+                    yield _columns(rows)
+                    rows = []
+        if rows:
+            yield _columns(rows)
+
+
+def _columns(rows: list[tuple[str, ...]]) -> dict[str, list[str]]:
+    return {column: [row[i] for row in rows] for i, column in enumerate(_COLUMNS)}
 
 
 #: What a worker sends back per record.
