@@ -60,7 +60,7 @@ def up_cli(
             "--web-workers",
             min=1,
             help="Web processes (uWSGI) for many annotators at once; more than 1 needs PostgreSQL. "
-            "About 2 per core.",
+            "One or two a core.",
         ),
     ] = 1,
 ) -> None:
