@@ -8,7 +8,8 @@ Usage (from the repository root)::
 Synthetic articles (``bench/prelabel_bench.py``: 2-3 seed sentences recombined, distinct) in one
 JSON-lines file per size; ``annotate prelabel --ray`` writes JSON-lines shards into a folder on a
 one-node cluster started here (``ray start --head``, 2 CPUs, stopped at the end). Each run is a
-fresh driver process, which reports its own peak resident memory (``ru_maxrss``) and CPU time;
+fresh driver process, which reports its own peak resident memory (``ru_maxrss``; and the peaks of
+its private and its shared pages, sampled every 0.1 s) and CPU time;
 the baseline in the same run is a driver that imports annotate and Ray and joins the cluster,
 nothing more. The driver's CPU seconds per 1,000 tasks (less the baseline's) bound how many
 articles a second one driver can take from a cluster of any size: the write rate of the scaling
@@ -23,6 +24,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -32,9 +34,30 @@ from prelabel_bench import seed_sentences, synthetic_articles
 from ray_bench import RAY, _free_port
 
 
+def _memory() -> dict[str, float]:
+    """This process's resident memory now, MB: private (``RssAnon``) and shared (``RssShmem``: the
+    Ray object store's pages this process touched while reading results, counted in ``ru_maxrss``)."""
+    found = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("RssAnon", "RssShmem"):
+            found[name] = int(value.split()[0]) / 1024
+    return found
+
+
+def _sample(peaks: dict[str, float], done: threading.Event) -> None:
+    while not done.wait(0.1):
+        for name, value in _memory().items():
+            peaks[name] = max(peaks.get(name, 0.0), value)
+
+
 def child(source: str, out: str, address: str) -> None:
     """One driver: pre-label ``source`` on Ray into ``out`` (nothing when ``source`` is empty)."""
     started = time.perf_counter()
+    peaks: dict[str, float] = {}
+    done = threading.Event()
+    sampler = threading.Thread(target=_sample, args=(peaks, done), daemon=True)
+    sampler.start()
     from annotate import raylabel
     from annotate.schema import load_schema
 
@@ -48,12 +71,16 @@ def child(source: str, out: str, address: str) -> None:
         import ray
 
         ray.shutdown()
+    done.set()
+    sampler.join()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(
         json.dumps(
             {
                 "tasks": tasks,
                 "peak_mb": usage.ru_maxrss / 1024,
+                "private_mb": peaks.get("RssAnon", 0.0),
+                "shared_mb": peaks.get("RssShmem", 0.0),
                 "cpu_s": usage.ru_utime + usage.ru_stime,
                 "wall_s": time.perf_counter() - started,
             }
@@ -102,14 +129,17 @@ def main() -> None:
         finally:
             subprocess.run([RAY, "stop", "--force"], capture_output=True, check=False)
     base = results["baseline (join only)"]
-    columns = f"{'input MB':>10}{'peak MB':>9}{'vs base':>9}{'CPU s':>8}{'wall s':>8}{'CPU ms/task':>13}"
+    columns = f"{'input MB':>10}{'peak MB':>9}{'vs base':>9}{'private':>9}{'shared':>8}"
+    columns += f"{'CPU s':>8}{'wall s':>8}{'CPU ms/task':>13}"
     print(f"{'driver':<22}{columns}")
     for name, result in results.items():
         tasks = result["tasks"]
         per_task = (result["cpu_s"] - base["cpu_s"]) * 1000 / tasks if tasks else 0.0
         print(
             f"{name:<22}{result.get('input_mb', 0):>10.1f}{result['peak_mb']:>9.0f}"
-            f"{result['peak_mb'] / base['peak_mb']:>9.2f}{result['cpu_s']:>8.1f}{result['wall_s']:>8.1f}"
+            f"{result['peak_mb'] / base['peak_mb']:>9.2f}"
+            f"{result['private_mb']:>9.0f}{result['shared_mb']:>8.0f}"
+            f"{result['cpu_s']:>8.1f}{result['wall_s']:>8.1f}"
             f"{per_task:>13.2f}"
         )
 
