@@ -81,8 +81,13 @@ def prelabel_on_ray(
     ours = _connect(address)
     import ray.data
 
-    try:
-        context = ray.data.DataContext.get_current()
+    context = ray.data.DataContext.get_current()
+    saved = (
+        context.execution_options.preserve_order,
+        context.enable_progress_bars,
+        context.target_max_block_size,
+    )
+    try:  # this run's settings, restored after for whatever else the process does with Ray Data
         context.execution_options.preserve_order = True  # results in input order: the first text wins
         context.enable_progress_bars = False
         context.target_max_block_size = OUTPUT_BLOCK_BYTES
@@ -104,6 +109,8 @@ def prelabel_on_ray(
         tasks = _tasks(rows, report, skip_invalid, version)
         count = write_task_output(out, tasks, shard_format=shard_format, on_task=on_task)
     finally:
+        context.execution_options.preserve_order, context.enable_progress_bars = saved[:2]
+        context.target_max_block_size = saved[2]
         if ours:  # leave the cluster: a driver left connected exits its process when the cluster stops
             ray.shutdown()
     return count, version[0] if version else "", report

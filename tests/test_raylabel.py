@@ -106,6 +106,7 @@ def test_prelabel_on_ray_makes_the_tasks_one_machine_makes(
     ]
     assert [p.source for p in read.duplicates] == [f"{inputs[1]}:12"]
     assert not ray.is_initialized()  # left the cluster: a driver left behind exits when it stops
+    assert ray.data.DataContext.get_current().execution_options.preserve_order is False  # settings restored
 
 
 def test_prelabel_on_ray_stops_at_a_bad_record_naming_it(
