@@ -11,12 +11,10 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shutil
 import signal
 import socket
 import stat
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -38,6 +36,7 @@ from annotate.studio.webworkers import (
     check_web_workers,
     init_argv,
     initialise,
+    installed,
     uwsgi_argv,
 )
 
@@ -101,11 +100,9 @@ def make_private(data_dir: Path) -> None:
 
 
 def _executable() -> str:
-    beside = Path(sys.executable).parent / "label-studio"
-    found = str(beside) if beside.is_file() else shutil.which("label-studio")
-    if found is None:
-        raise StudioError("the label-studio command is not installed; run pip install 'annotate[server]'")
-    return found
+    return installed(
+        "label-studio", "the label-studio command is not installed; run pip install 'annotate[server]'"
+    )
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -135,9 +135,20 @@ def is_server_of(argv: list[str], data_dir: Path) -> bool:
     return ours and any("label-studio" in part or part == "core.wsgi:application" for part in argv)
 
 
-def _uwsgi() -> str:
-    beside = Path(sys.executable).parent / "uwsgi"
-    found = str(beside) if beside.is_file() else shutil.which("uwsgi")
+def installed(command: str, missing: str) -> str:
+    """The path of ``command``: beside this Python (its virtualenv) first, then on PATH.
+
+    Raises:
+        StudioError: ``missing`` (what to install), when it is in neither.
+    """
+    beside = Path(sys.executable).parent / command
+    found = str(beside) if beside.is_file() else shutil.which(command)
     if found is None:
-        raise StudioError("uWSGI is not installed; run pip install 'annotate[server]' (it brings pyuwsgi)")
+        raise StudioError(missing)
     return found
+
+
+def _uwsgi() -> str:
+    return installed(
+        "uwsgi", "uWSGI is not installed; run pip install 'annotate[server]' (it brings pyuwsgi)"
+    )
