@@ -82,13 +82,10 @@ def prelabel_on_ray(
     import ray.data
 
     context = ray.data.DataContext.get_current()
-    saved = (
-        context.execution_options.preserve_order,
-        context.enable_progress_bars,
-        context.target_max_block_size,
-    )
+    options = context.execution_options
+    saved = options.preserve_order, context.enable_progress_bars, context.target_max_block_size
     try:  # this run's settings, restored after for whatever else the process does with Ray Data
-        context.execution_options.preserve_order = True  # results in input order: the first text wins
+        options.preserve_order = True  # results in input order: the first text wins
         context.enable_progress_bars = False
         context.target_max_block_size = OUTPUT_BLOCK_BYTES
         blocks = max(1, len(shards))  # one block a shard: the actors share the work shard by shard
@@ -109,8 +106,7 @@ def prelabel_on_ray(
         tasks = _tasks(rows, report, skip_invalid, version)
         count = write_task_output(out, tasks, shard_format=shard_format, on_task=on_task)
     finally:
-        context.execution_options.preserve_order, context.enable_progress_bars = saved[:2]
-        context.target_max_block_size = saved[2]
+        options.preserve_order, context.enable_progress_bars, context.target_max_block_size = saved
         if ours:  # leave the cluster: a driver left connected exits its process when the cluster stops
             ray.shutdown()
     return count, version[0] if version else "", report

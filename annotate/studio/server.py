@@ -34,7 +34,6 @@ from annotate.studio.database import POSTGRES_DIR, Database, LocalPostgres, load
 from annotate.studio.webworkers import (
     UWSGI_ENVIRONMENT,
     check_web_workers,
-    init_argv,
     initialise,
     installed,
     uwsgi_argv,
@@ -207,13 +206,14 @@ class LocalServer:
         environment |= {"LABEL_STUDIO_PASSWORD": creds.password, "LABEL_STUDIO_USER_TOKEN": creds.token}
         environment |= self.database.environment()  # PostgreSQL's password too: by environment only
         environment |= self.env
+        options = ["--data-dir", data_dir, "--username", creds.username]
+        options += ["--enable-legacy-api-token", "--log-level", "WARNING"]
         argv = [executable, "start", "--no-browser", "--internal-host", self.host, "--port", str(self.port)]
-        argv += ["--data-dir", data_dir, "--username", creds.username]
-        argv += ["--enable-legacy-api-token", "--log-level", "WARNING"]
+        argv += options
         with os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             if self.web_workers > 1:  # migrations and the admin first, then uWSGI (webworkers)
                 try:
-                    initialise(init_argv(executable, data_dir, creds.username), environment, log)
+                    initialise(executable, options, cwd=data_dir, environment=environment, log=log)
                 except StudioError as error:
                     tail = self._log_tail(creds, log_start)
                     raise StudioError(f"{error}; the end of {self.log_path}:\n{tail}") from None

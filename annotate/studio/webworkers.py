@@ -40,36 +40,23 @@ def check_web_workers(workers: int, database: Database) -> None:
         )
 
 
-def init_argv(label_studio: str, data_dir: str, username: str) -> list[str]:
-    """``label-studio init``: apply migrations and create the admin (password and token by environment)."""
-    return [
-        label_studio,
-        "init",
-        "--quiet",
-        "--data-dir",
-        data_dir,
-        "--username",
-        username,
-        "--enable-legacy-api-token",
-        "--log-level",
-        "WARNING",
-    ]
-
-
-def initialise(argv: list[str], environment: dict[str, str], log: BinaryIO) -> None:
-    """Run ``label-studio init`` (``init_argv``), its output into ``log``.
+def initialise(
+    label_studio: str, options: list[str], *, cwd: str, environment: dict[str, str], log: BinaryIO
+) -> None:
+    """Run ``label-studio init`` with the server's ``options`` (data dir, admin, ...) in ``cwd``, its
+    output into ``log``: migrations and the admin (password and token by environment), then it exits.
 
     Raises:
         StudioError: it failed or took more than 10 minutes.
     """
     try:
         done = subprocess.run(
-            argv,
+            [label_studio, "init", "--quiet", *options],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             env=environment,
-            cwd=argv[argv.index("--data-dir") + 1],
+            cwd=cwd,
             timeout=600,
             umask=0o077,
             check=False,
